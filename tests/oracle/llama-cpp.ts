@@ -1,0 +1,137 @@
+// The llama.cpp oracle: the prebuilt libllama / libggml-base of node-llama-cpp 3.22.1 (llama.cpp v0.5.0),
+// called through koffi. Tests compare Quantsmith's bytes against what these functions write.
+// If the library cannot load, importing this module throws: the suite must fail, never skip.
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+const koffi = require('koffi') as typeof import('koffi');
+
+const binDir = join(dirname(require.resolve('@node-llama-cpp/linux-x64')), '..', 'bins', 'linux-x64');
+const ggmlBase = koffi.load(join(binDir, 'libggml-base.so'));
+const llama = koffi.load(join(binDir, 'libllama.v0.5.0.so'));
+
+const KvOverride = koffi.struct('llama_model_kv_override', {
+  tag: 'int32',
+  key: koffi.array('char', 128, 'String'),
+  value: koffi.union({ val_i64: 'int64', val_f64: 'double', val_bool: 'bool', val_str: koffi.array('char', 128, 'String') }),
+});
+const TensorOverride = koffi.struct('llama_model_tensor_override', { pattern: 'const char *', type: 'int32' });
+const QuantizeParams = koffi.struct('llama_model_quantize_params', {
+  nthread: 'int32',
+  ftype: 'int32',
+  output_tensor_type: 'int32',
+  token_embedding_type: 'int32',
+  allow_requantize: 'bool',
+  quantize_output_tensor: 'bool',
+  only_copy: 'bool',
+  pure: 'bool',
+  keep_split: 'bool',
+  dry_run: 'bool',
+  imatrix: 'void *',
+  kv_overrides: 'void *',
+  tt_overrides: 'void *',
+  prune_layers: 'void *',
+  max_buf_size: 'size_t',
+});
+
+const backendInit = llama.func('void llama_backend_init(void)');
+const defaultParams = llama.func('llama_model_quantize_params llama_model_quantize_default_params(void)');
+const modelQuantize = llama.func('uint32_t llama_model_quantize(const char *, const char *, const llama_model_quantize_params *)');
+const quantizeChunk = ggmlBase.func(
+  'size_t ggml_quantize_chunk(int32 type, const float *src, void *dst, int64 start, int64 nrows, int64 n_per_row, const float *imatrix)',
+);
+const rowSize = ggmlBase.func('size_t ggml_row_size(int32 type, int64 ne)');
+const fp32ToFp16Row = ggmlBase.func('void ggml_fp32_to_fp16_row(const float *x, uint16_t *y, int64 n)');
+const fp32ToBf16RowRef = ggmlBase.func('void ggml_fp32_to_bf16_row_ref(const float *x, uint16_t *y, int64 n)');
+
+backendInit();
+
+export type KvOverrideValue =
+  | { type: 'int'; value: bigint | number }
+  | { type: 'float'; value: number }
+  | { type: 'bool'; value: boolean }
+  | { type: 'str'; value: string };
+
+export interface OracleQuantizeOptions {
+  /** llama_ftype number (LLAMA_FTYPE_MOSTLY_Q4_K_M = 15, …) */
+  ftype: number;
+  nthread?: number;
+  /** ggml type id, or undefined for the default (GGML_TYPE_COUNT = "not set") */
+  outputTensorType?: number;
+  tokenEmbeddingType?: number;
+  allowRequantize?: boolean;
+  /** false = --leave-output-tensor */
+  quantizeOutputTensor?: boolean;
+  pure?: boolean;
+  dryRun?: boolean;
+  /** --tensor-type REGEX=TYPE, in order */
+  tensorTypes?: { pattern: string; type: number }[];
+  /** --override-kv */
+  kvOverrides?: { key: string; value: KvOverrideValue }[];
+}
+
+/** Runs llama.cpp's quantizer on a file; returns its status (0 = success). */
+export function oracleQuantizeFile(input: string, output: string, opts: OracleQuantizeOptions): number {
+  const params = defaultParams() as Record<string, unknown>;
+  params.ftype = opts.ftype;
+  params.nthread = opts.nthread ?? 2;
+  if (opts.outputTensorType !== undefined) params.output_tensor_type = opts.outputTensorType;
+  if (opts.tokenEmbeddingType !== undefined) params.token_embedding_type = opts.tokenEmbeddingType;
+  if (opts.allowRequantize !== undefined) params.allow_requantize = opts.allowRequantize;
+  if (opts.quantizeOutputTensor !== undefined) params.quantize_output_tensor = opts.quantizeOutputTensor;
+  if (opts.pure !== undefined) params.pure = opts.pure;
+  if (opts.dryRun !== undefined) params.dry_run = opts.dryRun;
+  const keepAlive: unknown[] = [];
+  if (opts.tensorTypes?.length) {
+    // llama-quantize terminates the list with a null pattern
+    const rows = [...opts.tensorTypes.map((t) => ({ pattern: t.pattern, type: t.type })), { pattern: null, type: 0 }];
+    const buf = koffi.alloc(TensorOverride, rows.length);
+    koffi.encode(buf, koffi.array(TensorOverride, rows.length), rows);
+    keepAlive.push(buf);
+    params.tt_overrides = buf;
+  }
+  if (opts.kvOverrides?.length) {
+    const tags = { int: 0, float: 1, bool: 2, str: 3 } as const;
+    const field = { int: 'val_i64', float: 'val_f64', bool: 'val_bool', str: 'val_str' } as const;
+    // llama-quantize terminates the list with an empty key
+    const rows = [
+      ...opts.kvOverrides.map((o) => ({ tag: tags[o.value.type], key: o.key, value: { [field[o.value.type]]: o.value.value } })),
+      { tag: 0, key: '', value: { val_i64: 0 } },
+    ];
+    const buf = koffi.alloc(KvOverride, rows.length);
+    koffi.encode(buf, koffi.array(KvOverride, rows.length), rows);
+    keepAlive.push(buf);
+    params.kv_overrides = buf;
+  }
+  const status = modelQuantize(input, output, params) as number;
+  for (const b of keepAlive) koffi.free(b);
+  return status;
+}
+
+/** ggml_quantize_chunk on F32 rows, with no importance matrix: the bytes llama.cpp writes for those rows. */
+export function oracleQuantizeRows(ggmlType: number, src: Float32Array, nrows: number, nPerRow: number): Uint8Array {
+  const size = Number(rowSize(ggmlType, nPerRow)) * nrows;
+  const dst = new Uint8Array(size);
+  const written = Number(quantizeChunk(ggmlType, src, dst, 0, nrows, nPerRow, null));
+  if (written !== size) throw new Error(`ggml_quantize_chunk wrote ${written} bytes, expected ${size}`);
+  return dst;
+}
+
+/** ggml_row_size: bytes of one row of n elements. */
+export function oracleRowSize(ggmlType: number, n: number): number {
+  return Number(rowSize(ggmlType, n));
+}
+
+export function oracleFp32ToFp16(src: Float32Array): Uint16Array {
+  const dst = new Uint16Array(src.length);
+  fp32ToFp16Row(src, dst, src.length);
+  return dst;
+}
+
+/** The reference (scalar) F32→BF16 conversion that llama_model_quantize uses for BF16 outputs. */
+export function oracleFp32ToBf16(src: Float32Array): Uint16Array {
+  const dst = new Uint16Array(src.length);
+  fp32ToBf16RowRef(src, dst, src.length);
+  return dst;
+}

@@ -1,0 +1,21 @@
+// Errors a user can act on: bad input files, impossible options. Their message is one line that names
+// the problem (and the byte offset where it applies); the CLI prints it without a stack trace, the app shows it.
+
+export class QuantsmithError extends Error {
+  override readonly name = 'QuantsmithError';
+  constructor(
+    message: string,
+    /** byte offset in the input where the problem was found, when there is one */
+    readonly offset?: number,
+  ) {
+    super(offset === undefined ? message : `${message} (at offset ${offset})`);
+  }
+}
+
+/** The job was cancelled by the user; not an error to report. */
+export class CancelledError extends Error {
+  override readonly name = 'CancelledError';
+  constructor() {
+    super('cancelled');
+  }
+}

@@ -1,0 +1,20 @@
+// Where model bytes come from: a Node file descriptor, a browser File/Blob, a FileSystemFileHandle's file.
+// Everything reads byte ranges; nothing reads a whole model into memory.
+
+export interface ByteSource {
+  /** file name for messages and default output names */
+  readonly name: string;
+  readonly size: number;
+  /** Reads exactly `length` bytes at `offset`; rejects with a QuantsmithError if the range is past the end. */
+  read(offset: number, length: number): Promise<Uint8Array>;
+  close?(): Promise<void>;
+}
+
+/** Where output bytes go, strictly in order. Nothing is visible under the final name until commit(). */
+export interface ByteSink {
+  write(data: Uint8Array): Promise<void>;
+  /** make the output final (rename the temporary file, close the writable) */
+  commit(): Promise<void>;
+  /** drop everything written; the final name is left untouched */
+  abort(): Promise<void>;
+}
