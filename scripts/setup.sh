@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs whatever a fresh Debian machine lacks for Quantsmith (as root, or with sudo):
+# Node.js and npm, emscripten (WASM kernels), Chromium (end-to-end tests), then the npm packages.
+# Safe to run again: each step is skipped when its tool is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v node >/dev/null || need+=(nodejs npm)
+command -v emcc >/dev/null || need+=(emscripten)
+if [ "${QUANTSMITH_NEEDS_BROWSER:-0}" = 1 ] && ! command -v chromium >/dev/null; then need+=(chromium); fi
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing ${need[*]} with apt-get"
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# npm ci when the installed tree is older than the lock file (or missing)
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+node scripts/build-wasm.mjs

@@ -1,0 +1,30 @@
+// What the engine quantizes: a model seen as GGUF metadata plus tensors whose rows can be read on demand.
+// A GGUF file is one; a Hugging Face safetensors folder, converted on the fly, is another.
+import type { GgufKV } from '../formats/gguf/model.ts';
+
+export interface SourceTensor {
+  readonly name: string;
+  /** ggml order: shape[0] is the row length */
+  readonly shape: readonly number[];
+  /** ggml type id of the bytes readRows returns */
+  readonly type: number;
+  readonly byteLength: number;
+  /** Rows [firstRow, firstRow + rowCount) as bytes of `type`; a row is shape[0] elements, rows = product of shape[1..]. */
+  readRows(firstRow: number, rowCount: number): Promise<Uint8Array>;
+}
+
+export interface ModelSource {
+  /** file or folder name, for messages and default output names */
+  readonly name: string;
+  readonly format: 'gguf' | 'safetensors';
+  /** bytes of the source on disk */
+  readonly sizeBytes: number;
+  /** metadata in GGUF form, in the order a GGUF file (or llama.cpp's converter) would hold it */
+  readonly metadata: readonly GgufKV[];
+  readonly tensors: readonly SourceTensor[];
+  close(): Promise<void>;
+}
+
+export function tensorRows(shape: readonly number[]): number {
+  return shape.slice(1).reduce((a, b) => a * b, 1);
+}
