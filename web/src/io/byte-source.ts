@@ -12,6 +12,7 @@ export interface ByteSource {
 
 /** Where output bytes go, strictly in order. Nothing is visible under the final name until commit(). */
 export interface ByteSink {
+  /** The sink may keep `data` until commit(): callers hand it over and do not modify it afterwards. */
   write(data: Uint8Array): Promise<void>;
   /** make the output final (rename the temporary file, close the writable) */
   commit(): Promise<void>;

@@ -1,0 +1,57 @@
+// The CLI twin's entry: parse, dispatch, and turn errors into one line and an exit status
+// (1: the input or the options are wrong or the run failed; 2: the command line itself is wrong; 130: interrupted).
+import { CancelledError, QuantsmithError } from '../core/errors.ts';
+import { FTYPES } from '../core/quant/ftypes.ts';
+import { parseCli, USAGE } from './args.ts';
+import { UsageError } from './usage-error.ts';
+import { quantizeCommand } from './quantize.ts';
+import { inspectText } from './inspect.ts';
+import { openInput } from './open-input.ts';
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  try {
+    const args = parseCli(argv);
+    switch (args.command) {
+      case 'help':
+        out(USAGE);
+        return 0;
+      case 'list-types':
+        for (const f of FTYPES) out(`${f.name.padEnd(8)} ${f.description}`);
+        return 0;
+      case 'inspect': {
+        const source = await openInput(args.input);
+        try {
+          out(inspectText(source));
+        } finally {
+          await source.close();
+        }
+        return 0;
+      }
+      case 'quantize':
+        await quantizeCommand(args, out);
+        return 0;
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`quantsmith: ${e.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    if (e instanceof CancelledError) {
+      process.stderr.write('quantsmith: interrupted; no output was written\n');
+      return 130;
+    }
+    if (e instanceof QuantsmithError) {
+      process.stderr.write(`quantsmith: ${e.message}\n`);
+      return 1;
+    }
+    const err = e as NodeJS.ErrnoException;
+    if (err?.code && typeof err.message === 'string') {
+      // file system errors (disk full, permission denied) are the user's to fix: one line, no stack
+      process.stderr.write(`quantsmith: ${err.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`quantsmith: internal error: ${(e as Error)?.stack ?? e}\n`);
+    return 1;
+  }
+}

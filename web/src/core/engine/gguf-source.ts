@@ -1,0 +1,36 @@
+// A GGUF file as a ModelSource: the header is parsed once; tensor rows are byte ranges read on demand.
+import type { ByteSource } from '../../io/byte-source.ts';
+import { readGgufHeader } from '../formats/gguf/reader.ts';
+import type { GgufHeader } from '../formats/gguf/model.ts';
+import type { ModelSource, SourceTensor } from './model-source.ts';
+import { tensorRows } from './model-source.ts';
+
+export interface GgufModelSource extends ModelSource {
+  readonly header: GgufHeader;
+}
+
+export async function openGgufModel(src: ByteSource): Promise<GgufModelSource> {
+  const header = await readGgufHeader(src);
+  const tensors: SourceTensor[] = header.tensors.map((info) => {
+    const rowBytes = info.byteLength / tensorRows(info.shape);
+    const start = header.dataOffset + info.offset;
+    return {
+      name: info.name,
+      shape: info.shape,
+      type: info.type,
+      byteLength: info.byteLength,
+      readRows: (firstRow, rowCount) => src.read(start + firstRow * rowBytes, rowCount * rowBytes),
+    };
+  });
+  return {
+    name: src.name,
+    format: 'gguf',
+    sizeBytes: src.size,
+    metadata: header.metadata,
+    tensors,
+    header,
+    close: async () => {
+      await src.close?.();
+    },
+  };
+}

@@ -1,0 +1,61 @@
+// A ByteSink that writes a file on disk without ever showing a half-written file under its final name:
+// bytes go to a temporary file beside the target, renamed over it only on commit(); abort() deletes it.
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { ByteSink } from './byte-source.ts';
+
+/** small writes are gathered up to this size before they reach the file */
+const COALESCE_BYTES = 1 << 20;
+
+export interface NodeFileSink extends ByteSink {
+  readonly path: string;
+  readonly tempPath: string;
+}
+
+export async function createNodeFileSink(path: string): Promise<NodeFileSink> {
+  const tempPath = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.partial`);
+  const file: FileHandle = await open(tempPath, 'wx');
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  let done = false;
+
+  async function flush() {
+    if (pendingBytes === 0) return;
+    const chunks = pending;
+    pending = [];
+    pendingBytes = 0;
+    await file.writev(chunks);
+  }
+
+  return {
+    path,
+    tempPath,
+    async write(data) {
+      if (done) throw new Error('write after the output was closed');
+      if (data.byteLength >= COALESCE_BYTES) {
+        await flush();
+        await file.write(data);
+        return;
+      }
+      pending.push(data);
+      pendingBytes += data.byteLength;
+      if (pendingBytes >= COALESCE_BYTES) await flush();
+    },
+    async commit() {
+      if (done) return;
+      await flush();
+      await file.sync();
+      await file.close();
+      done = true;
+      await rename(tempPath, path);
+    },
+    async abort() {
+      if (done) return;
+      done = true;
+      pending = [];
+      await file.close().catch(() => {});
+      await unlink(tempPath).catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,25 @@
+// The kernel pool in Node: one worker thread per slot, comlink over worker_threads.
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { wrap, transfer } from 'comlink';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { createPool, type KernelPool } from '../core/engine/pool.ts';
+import type { KernelWorkerApi } from './convert-task.ts';
+
+export function createNodePool(wasm: WebAssembly.Module, size = availableParallelism()): KernelPool {
+  return createPool(size, async () => {
+    const thread = new Worker(new URL('./node-kernel-worker-boot.mjs', import.meta.url));
+    thread.unref();
+    const api = wrap<KernelWorkerApi>(nodeEndpoint(thread));
+    const died = new Promise<never>((_, reject) => {
+      thread.once('error', reject);
+      thread.once('exit', (code) => reject(new Error(`kernel worker exited with code ${code}`)));
+    });
+    died.catch(() => {});
+    await Promise.race([api.init(wasm), died]);
+    return {
+      convert: (task) => Promise.race([api.convert(transfer(task, [task.src.buffer as ArrayBuffer])), died]),
+      terminate: () => void thread.terminate(),
+    };
+  });
+}
