@@ -26,8 +26,13 @@ const MIN_KV_BYTES = 8 + 1 + 4 + 1;
 /** fewest bytes of one tensor info: name length, dimension count, type, offset */
 const MIN_TENSOR_INFO_BYTES = 8 + 4 + 4 + 8;
 
-export async function readGgufHeader(src: ByteSource): Promise<GgufHeader> {
-  const cur = new ByteCursor(src, 'header');
+export interface ReadGgufOptions {
+  /** bytes fetched per source read (default 1 MiB) */
+  readonly windowSize?: number;
+}
+
+export async function readGgufHeader(src: ByteSource, options: ReadGgufOptions = {}): Promise<GgufHeader> {
+  const cur = new ByteCursor(src, 'header', options.windowSize);
   await readMagic(cur);
   const version = await readVersion(cur);
   const tensorCount = await readCount(cur, 'tensor', MIN_TENSOR_INFO_BYTES);
@@ -126,7 +131,7 @@ async function readString(cur: ByteCursor, what: string): Promise<string> {
   const n = await cur.u64();
   if (n > BigInt(cur.remaining) || n > BigInt(MAX_STRING_LENGTH)) {
     throw new QuantsmithError(
-      `string length ${n} of ${what} is more than the ${cur.remaining} bytes left in the file`,
+      `string length ${n} of ${what} is more than the ${cur.remaining} bytes left in the file (truncated or corrupt file)`,
       at,
     );
   }
@@ -276,18 +281,18 @@ function checkTensorPlacement(
     if (t.offset % alignment !== 0) {
       throw new QuantsmithError(`tensor '${t.name}' data offset ${t.offset} is misaligned: not a multiple of the alignment ${alignment}`, at);
     }
+    const end = dataOffset + t.offset + t.byteLength;
+    if (end > fileSize) {
+      throw new QuantsmithError(
+        `tensor '${t.name}' data (${t.byteLength} bytes at data offset ${t.offset}) ends at byte ${end}, past the end of the file (${fileSize} bytes): truncated file or bad offset`,
+        at,
+      );
+    }
     if (t.offset < expected) {
       throw new QuantsmithError(`tensor '${t.name}' data at offset ${t.offset} overlaps the previous tensor, which ends at ${expected}`, at);
     }
     if (t.offset > expected) {
       throw new QuantsmithError(`tensor '${t.name}' data offset ${t.offset} leaves a gap: llama.cpp expects ${expected} (tensors stored in order, each padded to the alignment)`, at);
-    }
-    const end = dataOffset + t.offset + t.byteLength;
-    if (end > fileSize) {
-      throw new QuantsmithError(
-        `file is truncated: tensor '${t.name}' data ends at byte ${end} but the file has ${fileSize} bytes`,
-        dataOffset + t.offset,
-      );
     }
     expected = padTo(t.offset + t.byteLength, alignment);
   }
