@@ -1,0 +1,107 @@
+// The module's exported surface: the type table (built from type_traits.def), row-level quantize and
+// dequantize entry points that dispatch through it, and heap allocation for the JavaScript side.
+#include <stdlib.h>
+#include "quantsmith.h"
+
+typedef struct {
+  const char *name;
+  int id;
+  int block_size;
+  int block_bytes;
+  qs_quantize_fn quantize;
+  qs_dequantize_fn dequantize;
+} qs_type_traits;
+
+static const qs_type_traits TYPES[] = {
+#define QS_TYPE(name, id, block_size, block_bytes, quantize, dequantize) \
+  {#name, id, block_size, block_bytes, quantize, dequantize},
+#include "type_traits.def"
+#undef QS_TYPE
+};
+
+#define TYPE_COUNT ((int)(sizeof(TYPES) / sizeof(TYPES[0])))
+
+enum {
+  QS_ERR_UNKNOWN_TYPE = -1,
+  QS_ERR_BAD_ROW_LENGTH = -2, /* not a positive multiple of the block size */
+  QS_ERR_BAD_SOURCE_TYPE = -3, /* quantize sources must be f32, f16 or bf16 */
+  QS_ERR_TOO_LARGE = -4,
+};
+
+#define GGML_F32 0
+#define GGML_F16 1
+#define GGML_BF16 30
+
+static const qs_type_traits *find_type(int id) {
+  for (int i = 0; i < TYPE_COUNT; i++)
+    if (TYPES[i].id == id) return &TYPES[i];
+  return NULL;
+}
+
+QS_EXPORT int qs_type_count(void) { return TYPE_COUNT; }
+
+/* Writes {ggml id, elements per block, bytes per block, pointer to NUL-terminated name} to out[0..3]. */
+QS_EXPORT int qs_type_info(int index, uint32_t *out) {
+  if (index < 0 || index >= TYPE_COUNT) return 0;
+  out[0] = (uint32_t)TYPES[index].id;
+  out[1] = (uint32_t)TYPES[index].block_size;
+  out[2] = (uint32_t)TYPES[index].block_bytes;
+  out[3] = (uint32_t)(uintptr_t)TYPES[index].name;
+  return 1;
+}
+
+/* Bytes of nrows rows of n_per_row elements, or a negative error code. */
+static int64_t rows_bytes(const qs_type_traits *t, int nrows, int n_per_row) {
+  if (nrows < 0 || n_per_row <= 0 || n_per_row % t->block_size != 0) return QS_ERR_BAD_ROW_LENGTH;
+  const int64_t bytes = (int64_t)nrows * (n_per_row / t->block_size) * t->block_bytes;
+  return bytes > INT32_MAX ? QS_ERR_TOO_LARGE : bytes;
+}
+
+QS_EXPORT int qs_row_bytes(int type, int n_per_row) {
+  const qs_type_traits *t = find_type(type);
+  return t ? (int)rows_bytes(t, 1, n_per_row) : QS_ERR_UNKNOWN_TYPE;
+}
+
+/* F16/BF16 sources are widened to F32 (exactly) a chunk at a time. Every quantizer works block by
+ * block and the chunk is a multiple of every block size, so chunking cannot change the output. */
+#define WIDEN_CHUNK 16384
+static float widened[WIDEN_CHUNK];
+
+/* Quantizes nrows × n_per_row source values of src_type (f32, f16 or bf16) into dst_type.
+ * Returns the bytes written to dst, or a negative error code. */
+QS_EXPORT int qs_quantize_rows(int src_type, const void *src, int dst_type, void *dst, int nrows, int n_per_row) {
+  const qs_type_traits *out = find_type(dst_type);
+  if (!out) return QS_ERR_UNKNOWN_TYPE;
+  const int64_t bytes = rows_bytes(out, nrows, n_per_row);
+  if (bytes < 0) return (int)bytes;
+  const int64_t n = (int64_t)nrows * n_per_row;
+  if (src_type == GGML_F32) {
+    out->quantize((const float *)src, dst, n);
+    return (int)bytes;
+  }
+  if (src_type != GGML_F16 && src_type != GGML_BF16) return QS_ERR_BAD_SOURCE_TYPE;
+  const qs_dequantize_fn widen = src_type == GGML_F16 ? qs_dequantize_f16 : qs_dequantize_bf16;
+  const uint16_t *in = (const uint16_t *)src;
+  uint8_t *o = (uint8_t *)dst;
+  for (int64_t done = 0; done < n; done += WIDEN_CHUNK) {
+    const int64_t count = n - done < WIDEN_CHUNK ? n - done : WIDEN_CHUNK;
+    widen(in + done, widened, count);
+    out->quantize(widened, o + done / out->block_size * out->block_bytes, count);
+  }
+  return (int)bytes;
+}
+
+/* Dequantizes nrows × n_per_row values of src_type into F32. Returns the floats written, or a negative error code. */
+QS_EXPORT int qs_dequantize_rows(int src_type, const void *src, float *dst, int nrows, int n_per_row) {
+  const qs_type_traits *in = find_type(src_type);
+  if (!in) return QS_ERR_UNKNOWN_TYPE;
+  const int64_t bytes = rows_bytes(in, nrows, n_per_row);
+  if (bytes < 0) return (int)bytes;
+  const int64_t n = (int64_t)nrows * n_per_row;
+  if (n * 4 > INT32_MAX) return QS_ERR_TOO_LARGE;
+  in->dequantize(src, dst, n);
+  return (int)n;
+}
+
+QS_EXPORT void *qs_alloc(size_t bytes) { return aligned_alloc(16, (bytes + 15) & ~(size_t)15); }
+QS_EXPORT void qs_free(void *p) { free(p); }

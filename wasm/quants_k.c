@@ -1,0 +1,331 @@
+// k-quants: Q2_K, Q3_K, Q4_K, Q5_K, Q6_K in 256-element super-blocks (ggml's quantize_row_*_K_ref,
+// which is what ggml_quantize_chunk runs without an importance matrix, and dequantize_row_*_K).
+// The per-sub-block scale searches are iterative and order-sensitive; they live in k_search.h
+// (scalar, the reference order) so that a lane-per-sub-block SIMD version can replace them one by one.
+#include "k_search.h"
+
+/* ---- 6-bit scale/min packing shared by Q4_K and Q5_K (ggml's get_scale_min_k4 layout) ---- */
+
+static void pack_scales_mins_k4(uint8_t *packed, const uint8_t *ls, const uint8_t *lm) {
+  for (int j = 0; j < 8; j++) {
+    if (j < 4) {
+      packed[j] = ls[j];
+      packed[j + 4] = lm[j];
+    } else {
+      packed[j + 4] = (uint8_t)((ls[j] & 0xF) | ((lm[j] & 0xF) << 4));
+      packed[j - 4] |= (uint8_t)((ls[j] >> 4) << 6);
+      packed[j] |= (uint8_t)((lm[j] >> 4) << 6);
+    }
+  }
+}
+
+static inline void unpack_scale_min_k4(int j, const uint8_t *packed, uint8_t *scale, uint8_t *min) {
+  if (j < 4) {
+    *scale = packed[j] & 63;
+    *min = packed[j + 4] & 63;
+  } else {
+    *scale = (uint8_t)((packed[j + 4] & 0xF) | ((packed[j - 4] >> 6) << 4));
+    *min = (uint8_t)((packed[j + 4] >> 4) | ((packed[j] >> 6) << 4));
+  }
+}
+
+/* Q3_K's 16 six-bit scales: low nibbles in bytes 0..7, top two bits in bytes 8..11. Returns scale - 32. */
+static inline int q3_scale(const uint8_t *packed, int j) {
+  const int low = j < 8 ? packed[j] & 0xF : packed[j - 8] >> 4;
+  const int high = (packed[8 + j % 4] >> (2 * (j / 4))) & 3;
+  return (low | (high << 4)) - 32;
+}
+
+/* 2-bit quants of a 256-block, as Q2_K and Q3_K lay them out: byte l of each 32-byte group holds
+ * elements l, l+32, l+64, l+96 of that 128-element half. */
+static void pack_2bit(uint8_t *qs, const uint8_t *L) {
+  for (int j = 0; j < QS_QK_K; j += 128)
+    for (int l = 0; l < 32; l++)
+      qs[j / 4 + l] = (uint8_t)(L[j + l] | (L[j + l + 32] << 2) | (L[j + l + 64] << 4) | (L[j + l + 96] << 6));
+}
+
+static inline int unpack_2bit(const uint8_t *qs, int e) {
+  const int r = e % 128;
+  return (qs[(e / 128) * 32 + r % 32] >> (2 * (r / 32))) & 3;
+}
+
+/* ---- Q2_K ---- */
+
+void qs_quantize_q2_K(const float *x, void *dst, int64_t n) {
+  qs_block_q2_K *y = (qs_block_q2_K *)dst;
+  uint8_t L[QS_QK_K];
+  float scales[16], mins[16];
+  const float q4scale = 15.f;
+  for (int64_t b = 0; b < n / QS_QK_K; b++, x += QS_QK_K) {
+    qs_q2k_sub_scales(x, L, scales, mins);
+    float max_scale = 0, max_min = 0;
+    for (int j = 0; j < 16; j++) {
+      if (scales[j] > max_scale) max_scale = scales[j];
+      if (mins[j] > max_min) max_min = mins[j];
+    }
+    if (max_scale > 0) {
+      const float iscale = q4scale / max_scale;
+      for (int j = 0; j < 16; j++) y[b].scales[j] = (uint8_t)qs_nearest_int(iscale * scales[j]);
+      y[b].d = qs_f32_to_half(max_scale / q4scale);
+    } else {
+      memset(y[b].scales, 0, 16);
+      y[b].d = qs_f32_to_half(0.f);
+    }
+    if (max_min > 0) {
+      const float iscale = q4scale / max_min;
+      for (int j = 0; j < 16; j++) y[b].scales[j] |= (uint8_t)(qs_nearest_int(iscale * mins[j]) << 4);
+      y[b].dmin = qs_f32_to_half(max_min / q4scale);
+    } else {
+      y[b].dmin = qs_f32_to_half(0.f);
+    }
+    /* re-quantize against the rounded scales; a zero scale keeps the search's quants */
+    const float d_all = qs_half_to_f32(y[b].d), dmin_all = qs_half_to_f32(y[b].dmin);
+    for (int j = 0; j < 16; j++) {
+      const float d = d_all * (y[b].scales[j] & 0xF);
+      if (!d) continue;
+      const float dm = dmin_all * (y[b].scales[j] >> 4);
+      for (int i = 0; i < 16; i++) {
+        const int l = qs_nearest_int((x[16 * j + i] + dm) / d);
+        L[16 * j + i] = (uint8_t)qs_max_int(0, qs_min_int(3, l));
+      }
+    }
+    pack_2bit(y[b].qs, L);
+  }
+}
+
+void qs_dequantize_q2_K(const void *src, float *out, int64_t n) {
+  const qs_block_q2_K *x = (const qs_block_q2_K *)src;
+  for (int64_t b = 0; b < n / QS_QK_K; b++, out += QS_QK_K) {
+    const float d = qs_half_to_f32(x[b].d), min = qs_half_to_f32(x[b].dmin);
+    for (int j = 0; j < 16; j++) {
+      const uint8_t sc = x[b].scales[j];
+      const float dl = d * (sc & 0xF), ml = min * (sc >> 4);
+      for (int i = 0; i < 16; i++) out[16 * j + i] = dl * unpack_2bit(x[b].qs, 16 * j + i) - ml;
+    }
+  }
+}
+
+/* ---- Q3_K ---- */
+
+void qs_quantize_q3_K(const float *x, void *dst, int64_t n) {
+  qs_block_q3_K *y = (qs_block_q3_K *)dst;
+  int8_t L[QS_QK_K];
+  float scales[16];
+  for (int64_t b = 0; b < n / QS_QK_K; b++, x += QS_QK_K) {
+    qs_q3k_sub_scales(x, L, scales);
+    float max_scale = 0, amax = 0;
+    for (int j = 0; j < 16; j++) {
+      const float a = __builtin_fabsf(scales[j]);
+      if (a > amax) { amax = a; max_scale = scales[j]; }
+    }
+    memset(y[b].scales, 0, 12);
+    if (max_scale) {
+      const float iscale = -32.f / max_scale;
+      for (int j = 0; j < 16; j++) {
+        int8_t l = (int8_t)qs_nearest_int(iscale * scales[j]);
+        l = (int8_t)(qs_max_int(-32, qs_min_int(31, l)) + 32);
+        if (j < 8) y[b].scales[j] = l & 0xF;
+        else y[b].scales[j - 8] |= (uint8_t)((l & 0xF) << 4);
+        y[b].scales[j % 4 + 8] |= (uint8_t)((l >> 4) << (2 * (j / 4)));
+      }
+      y[b].d = qs_f32_to_half(1 / iscale);
+    } else {
+      y[b].d = qs_f32_to_half(0.f);
+    }
+    const float d_all = qs_half_to_f32(y[b].d);
+    for (int j = 0; j < 16; j++) {
+      const float d = d_all * (int8_t)q3_scale(y[b].scales, j);
+      if (!d) continue;
+      for (int i = 0; i < 16; i++) {
+        const int l = qs_nearest_int(x[16 * j + i] / d);
+        L[16 * j + i] = (int8_t)(qs_max_int(-4, qs_min_int(3, l)) + 4);
+      }
+    }
+    /* high bit of element e goes to hmask[e % 32], bit e / 32 */
+    memset(y[b].hmask, 0, 32);
+    uint8_t low2[QS_QK_K];
+    for (int e = 0; e < QS_QK_K; e++) {
+      if (L[e] > 3) y[b].hmask[e % 32] |= (uint8_t)(1 << (e / 32));
+      low2[e] = (uint8_t)(L[e] & 3);
+    }
+    pack_2bit(y[b].qs, low2);
+  }
+}
+
+void qs_dequantize_q3_K(const void *src, float *out, int64_t n) {
+  const qs_block_q3_K *x = (const qs_block_q3_K *)src;
+  for (int64_t b = 0; b < n / QS_QK_K; b++, out += QS_QK_K) {
+    const float d_all = qs_half_to_f32(x[b].d);
+    for (int j = 0; j < 16; j++) {
+      const float dl = d_all * q3_scale(x[b].scales, j);
+      for (int i = 0; i < 16; i++) {
+        const int e = 16 * j + i;
+        const int high = (x[b].hmask[e % 32] >> (e / 32)) & 1;
+        out[e] = dl * (unpack_2bit(x[b].qs, e) - (high ? 0 : 4));
+      }
+    }
+  }
+}
+
+/* ---- Q4_K and Q5_K: 8 sub-blocks of 32 with a 6-bit scale and min each ---- */
+
+/* Rounds the 8 sub-block scales and mins to 6 bits against their maxima, stores them, and
+ * re-quantizes every sub-block whose rounded scale is non-zero to 0..nmax. */
+static void finish_q45_K(const float *x, float *scales, float *mins, uint8_t *L, int nmax,
+                         qs_half *d_out, qs_half *dmin_out, uint8_t *packed) {
+  float max_scale = 0, max_min = 0;
+  for (int j = 0; j < 8; j++) {
+    if (scales[j] > max_scale) max_scale = scales[j];
+    if (mins[j] > max_min) max_min = mins[j];
+  }
+  const float inv_scale = max_scale > 0 ? 63.f / max_scale : 0.f;
+  const float inv_min = max_min > 0 ? 63.f / max_min : 0.f;
+  uint8_t ls[8], lm[8];
+  for (int j = 0; j < 8; j++) {
+    const uint8_t s = (uint8_t)qs_nearest_int(inv_scale * scales[j]);
+    const uint8_t m = (uint8_t)qs_nearest_int(inv_min * mins[j]);
+    ls[j] = s < 63 ? s : 63;
+    lm[j] = m < 63 ? m : 63;
+  }
+  pack_scales_mins_k4(packed, ls, lm);
+  *d_out = qs_f32_to_half(max_scale / 63.f);
+  *dmin_out = qs_f32_to_half(max_min / 63.f);
+  const float d_all = qs_half_to_f32(*d_out), dmin_all = qs_half_to_f32(*dmin_out);
+  for (int j = 0; j < 8; j++) {
+    uint8_t sc, m;
+    unpack_scale_min_k4(j, packed, &sc, &m);
+    const float d = d_all * sc;
+    if (!d) continue;
+    const float dm = dmin_all * m;
+    for (int i = 0; i < 32; i++) {
+      const int l = qs_nearest_int((x[32 * j + i] + dm) / d);
+      L[32 * j + i] = (uint8_t)qs_max_int(0, qs_min_int(nmax, l));
+    }
+  }
+}
+
+void qs_quantize_q4_K(const float *x, void *dst, int64_t n) {
+  qs_block_q4_K *y = (qs_block_q4_K *)dst;
+  uint8_t L[QS_QK_K];
+  float scales[8], mins[8];
+  for (int64_t b = 0; b < n / QS_QK_K; b++, x += QS_QK_K) {
+    qs_q45k_sub_scales(x, L, scales, mins, 15, -1.f, 0.1f, 20);
+    finish_q45_K(x, scales, mins, L, 15, &y[b].d, &y[b].dmin, y[b].scales);
+    for (int j = 0; j < QS_QK_K; j += 64)
+      for (int l = 0; l < 32; l++) y[b].qs[j / 2 + l] = (uint8_t)(L[j + l] | (L[j + l + 32] << 4));
+  }
+}
+
+void qs_dequantize_q4_K(const void *src, float *out, int64_t n) {
+  const qs_block_q4_K *x = (const qs_block_q4_K *)src;
+  for (int64_t b = 0; b < n / QS_QK_K; b++, out += QS_QK_K) {
+    const float d = qs_half_to_f32(x[b].d), min = qs_half_to_f32(x[b].dmin);
+    for (int j = 0; j < 8; j++) {
+      uint8_t sc, m;
+      unpack_scale_min_k4(j, x[b].scales, &sc, &m);
+      const float dl = d * sc, ml = min * m;
+      const uint8_t *q = x[b].qs + 32 * (j / 2);
+      const int shift = 4 * (j % 2);
+      for (int i = 0; i < 32; i++) out[32 * j + i] = dl * ((q[i] >> shift) & 0xF) - ml;
+    }
+  }
+}
+
+void qs_quantize_q5_K(const float *x, void *dst, int64_t n) {
+  qs_block_q5_K *y = (qs_block_q5_K *)dst;
+  uint8_t L[QS_QK_K];
+  float scales[8], mins[8];
+  for (int64_t b = 0; b < n / QS_QK_K; b++, x += QS_QK_K) {
+    qs_q45k_sub_scales(x, L, scales, mins, 31, -0.5f, 0.1f, 15);
+    finish_q45_K(x, scales, mins, L, 31, &y[b].d, &y[b].dmin, y[b].scales);
+    /* sub-block pair p: low nibbles of 2p in qs[32p..], of 2p+1 in the high nibbles; bit 4 of
+     * element i of sub-block j goes to qh[i], bit j */
+    memset(y[b].qh, 0, 32);
+    for (int j = 0; j < 8; j++)
+      for (int i = 0; i < 32; i++) {
+        const int l = L[32 * j + i];
+        if (l > 15) y[b].qh[i] |= (uint8_t)(1 << j);
+        if (j % 2 == 0) y[b].qs[16 * j + i] = (uint8_t)(l & 0xF);
+        else y[b].qs[16 * (j - 1) + i] |= (uint8_t)((l & 0xF) << 4);
+      }
+  }
+}
+
+void qs_dequantize_q5_K(const void *src, float *out, int64_t n) {
+  const qs_block_q5_K *x = (const qs_block_q5_K *)src;
+  for (int64_t b = 0; b < n / QS_QK_K; b++, out += QS_QK_K) {
+    const float d = qs_half_to_f32(x[b].d), min = qs_half_to_f32(x[b].dmin);
+    for (int j = 0; j < 8; j++) {
+      uint8_t sc, m;
+      unpack_scale_min_k4(j, x[b].scales, &sc, &m);
+      const float dl = d * sc, ml = min * m;
+      const uint8_t *q = x[b].qs + 32 * (j / 2);
+      const int shift = 4 * (j % 2);
+      for (int i = 0; i < 32; i++) {
+        const int high = (x[b].qh[i] >> j) & 1 ? 16 : 0;
+        out[32 * j + i] = dl * (((q[i] >> shift) & 0xF) + high) - ml;
+      }
+    }
+  }
+}
+
+/* ---- Q6_K: 16 sub-blocks of 16 with signed 8-bit scales ---- */
+
+void qs_quantize_q6_K(const float *x, void *dst, int64_t n) {
+  qs_block_q6_K *y = (qs_block_q6_K *)dst;
+  int8_t L[QS_QK_K];
+  float scales[16];
+  for (int64_t b = 0; b < n / QS_QK_K; b++, x += QS_QK_K) {
+    qs_q6k_sub_scales(x, L, scales);
+    float max_scale = 0, max_abs_scale = 0;
+    for (int j = 0; j < 16; j++) {
+      const float a = __builtin_fabsf(scales[j]);
+      if (a > max_abs_scale) { max_abs_scale = a; max_scale = scales[j]; }
+    }
+    if (max_abs_scale < QS_GROUP_EPS) {
+      memset(&y[b], 0, sizeof(y[b]));
+      continue;
+    }
+    const float iscale = -128.f / max_scale;
+    y[b].d = qs_f32_to_half(1 / iscale);
+    for (int j = 0; j < 16; j++) y[b].scales[j] = (int8_t)qs_min_int(127, qs_nearest_int(iscale * scales[j]));
+    const float d_all = qs_half_to_f32(y[b].d);
+    for (int j = 0; j < 16; j++) {
+      const float d = d_all * y[b].scales[j];
+      if (!d) continue;
+      for (int i = 0; i < 16; i++) {
+        const int l = qs_nearest_int(x[16 * j + i] / d);
+        L[16 * j + i] = (int8_t)(qs_max_int(-32, qs_min_int(31, l)) + 32);
+      }
+    }
+    /* per 128-half h: element h*128 + 32k + l → low nibble in ql[64h + l + 32(k%2)] (high nibble when
+     * k >= 2), top two bits in qh[32h + l] at bit 2k */
+    for (int h = 0; h < 2; h++) {
+      uint8_t *ql = y[b].ql + 64 * h, *qh = y[b].qh + 32 * h;
+      const int8_t *Lh = L + 128 * h;
+      for (int l = 0; l < 32; l++) {
+        ql[l] = (uint8_t)((Lh[l] & 0xF) | ((Lh[l + 64] & 0xF) << 4));
+        ql[l + 32] = (uint8_t)((Lh[l + 32] & 0xF) | ((Lh[l + 96] & 0xF) << 4));
+        qh[l] = (uint8_t)((Lh[l] >> 4) | ((Lh[l + 32] >> 4) << 2) | ((Lh[l + 64] >> 4) << 4) | ((Lh[l + 96] >> 4) << 6));
+      }
+    }
+  }
+}
+
+void qs_dequantize_q6_K(const void *src, float *out, int64_t n) {
+  const qs_block_q6_K *x = (const qs_block_q6_K *)src;
+  for (int64_t b = 0; b < n / QS_QK_K; b++, out += QS_QK_K) {
+    const float d = qs_half_to_f32(x[b].d);
+    for (int h = 0; h < 2; h++) {
+      const uint8_t *ql = x[b].ql + 64 * h, *qh = x[b].qh + 32 * h;
+      const int8_t *sc = x[b].scales + 8 * h;
+      float *o = out + 128 * h;
+      for (int k = 0; k < 4; k++)
+        for (int l = 0; l < 32; l++) {
+          const int low = (ql[l + 32 * (k % 2)] >> (4 * (k / 2))) & 0xF;
+          const int q = (low | (((qh[l] >> (2 * k)) & 3) << 4)) - 32;
+          o[32 * k + l] = d * sc[2 * k + l / 16] * q;
+        }
+    }
+  }
+}

@@ -1,0 +1,192 @@
+// Legacy 32-element block formats: Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 (ggml's quantize_row_*_ref and
+// dequantize_row_*). All SIMD: scale search is a min/max (order-free), and every element is then
+// quantized by the same per-element float expression as the reference, evaluated lane by lane.
+#include "simd.h"
+
+/* Elements 0..15 of a block go to the low nibbles, 16..31 to the high nibbles. */
+static inline v128_t pack_nibbles(v128_t low16, v128_t high16) {
+  return wasm_v128_or(low16, wasm_i8x16_shl(high16, 4));
+}
+
+/* Bit 4 of each of the 32 quants → the 32-bit qh word (element j → bit j). */
+static inline uint32_t fifth_bits(v128_t low16, v128_t high16) {
+  const uint32_t lo = (uint32_t)wasm_i8x16_bitmask(wasm_i8x16_shl(low16, 3));
+  const uint32_t hi = (uint32_t)wasm_i8x16_bitmask(wasm_i8x16_shl(high16, 3));
+  return lo | (hi << 16);
+}
+
+/* trunc(x·id + offset) for 16 floats, clamped above at `top`: the reference's `MIN(top, (int8_t)(x*id + offset))`. */
+static inline v128_t scaled_trunc16(const float *x, v128_t id, v128_t offset, v128_t top) {
+  v128_t q[4];
+  for (int k = 0; k < 4; k++) {
+    const v128_t v = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(x + 4 * k), id), offset);
+    q[k] = wasm_i32x4_min(wasm_i32x4_trunc_sat_f32x4(v), top);
+  }
+  return qs_pack_u8(q[0], q[1], q[2], q[3]);
+}
+
+/* trunc((x - min)·id + 0.5) for 16 floats, clamped above at `top`. */
+static inline v128_t offset_trunc16(const float *x, v128_t min, v128_t id, v128_t top) {
+  v128_t q[4];
+  for (int k = 0; k < 4; k++) {
+    const v128_t v = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(x + 4 * k), min), id),
+                                    wasm_f32x4_splat(0.5f));
+    q[k] = wasm_i32x4_min(wasm_i32x4_trunc_sat_f32x4(v), top);
+  }
+  return qs_pack_u8(q[0], q[1], q[2], q[3]);
+}
+
+void qs_quantize_q4_0(const float *x, void *dst, int64_t n) {
+  qs_block_q4_0 *y = (qs_block_q4_0 *)dst;
+  for (int64_t b = 0; b < n / QS_QK; b++, x += QS_QK) {
+    const float max = qs_signed_absmax(x, QS_QK);
+    const float d = max / -8;
+    const float id = d ? 1.0f / d : 0.0f;
+    y[b].d = qs_f32_to_half(d);
+    const v128_t vid = wasm_f32x4_splat(id), offset = wasm_f32x4_splat(8.5f), top = wasm_i32x4_splat(15);
+    const v128_t low = scaled_trunc16(x, vid, offset, top), high = scaled_trunc16(x + 16, vid, offset, top);
+    wasm_v128_store(y[b].qs, pack_nibbles(low, high));
+  }
+}
+
+void qs_quantize_q4_1(const float *x, void *dst, int64_t n) {
+  qs_block_q4_1 *y = (qs_block_q4_1 *)dst;
+  for (int64_t b = 0; b < n / QS_QK; b++, x += QS_QK) {
+    float min, max;
+    qs_min_max(x, QS_QK, &min, &max);
+    const float d = (max - min) / 15;
+    const float id = d ? 1.0f / d : 0.0f;
+    y[b].d = qs_f32_to_half(d);
+    y[b].m = qs_f32_to_half(min);
+    const v128_t vmin = wasm_f32x4_splat(min), vid = wasm_f32x4_splat(id), top = wasm_i32x4_splat(15);
+    const v128_t low = offset_trunc16(x, vmin, vid, top), high = offset_trunc16(x + 16, vmin, vid, top);
+    wasm_v128_store(y[b].qs, pack_nibbles(low, high));
+  }
+}
+
+void qs_quantize_q5_0(const float *x, void *dst, int64_t n) {
+  qs_block_q5_0 *y = (qs_block_q5_0 *)dst;
+  for (int64_t b = 0; b < n / QS_QK; b++, x += QS_QK) {
+    const float max = qs_signed_absmax(x, QS_QK);
+    const float d = max / -16;
+    const float id = d ? 1.0f / d : 0.0f;
+    y[b].d = qs_f32_to_half(d);
+    const v128_t vid = wasm_f32x4_splat(id), offset = wasm_f32x4_splat(16.5f), top = wasm_i32x4_splat(31);
+    const v128_t low = scaled_trunc16(x, vid, offset, top), high = scaled_trunc16(x + 16, vid, offset, top);
+    const v128_t nibble = wasm_i8x16_splat(0x0F);
+    wasm_v128_store(y[b].qs, pack_nibbles(wasm_v128_and(low, nibble), wasm_v128_and(high, nibble)));
+    const uint32_t qh = fifth_bits(low, high);
+    memcpy(y[b].qh, &qh, 4);
+  }
+}
+
+void qs_quantize_q5_1(const float *x, void *dst, int64_t n) {
+  qs_block_q5_1 *y = (qs_block_q5_1 *)dst;
+  for (int64_t b = 0; b < n / QS_QK; b++, x += QS_QK) {
+    float min, max;
+    qs_min_max(x, QS_QK, &min, &max);
+    const float d = (max - min) / 31;
+    const float id = d ? 1.0f / d : 0.0f;
+    y[b].d = qs_f32_to_half(d);
+    y[b].m = qs_f32_to_half(min);
+    /* the reference has no clamp here (its values cannot exceed 31); 255 keeps the byte cast's meaning */
+    const v128_t vmin = wasm_f32x4_splat(min), vid = wasm_f32x4_splat(id), top = wasm_i32x4_splat(255);
+    const v128_t low = offset_trunc16(x, vmin, vid, top), high = offset_trunc16(x + 16, vmin, vid, top);
+    const v128_t nibble = wasm_i8x16_splat(0x0F);
+    wasm_v128_store(y[b].qs, pack_nibbles(wasm_v128_and(low, nibble), wasm_v128_and(high, nibble)));
+    const uint32_t qh = fifth_bits(low, high);
+    memcpy(y[b].qh, &qh, 4);
+  }
+}
+
+void qs_quantize_q8_0(const float *x, void *dst, int64_t n) {
+  qs_block_q8_0 *y = (qs_block_q8_0 *)dst;
+  for (int64_t b = 0; b < n / QS_QK; b++, x += QS_QK) {
+    const float amax = qs_absmax(x, QS_QK);
+    const float d = amax / ((1 << 7) - 1);
+    const float id = d ? 1.0f / d : 0.0f;
+    y[b].d = qs_f32_to_half(d);
+    const v128_t vid = wasm_f32x4_splat(id);
+    for (int half = 0; half < 2; half++) {
+      v128_t q[4];
+      for (int k = 0; k < 4; k++)
+        q[k] = wasm_i32x4_trunc_sat_f32x4(qs_roundf_f32x4(wasm_f32x4_mul(wasm_v128_load(x + 16 * half + 4 * k), vid)));
+      wasm_v128_store(y[b].qs + 16 * half, qs_pack_i8(q[0], q[1], q[2], q[3]));
+    }
+  }
+}
+
+/* out[0..15] = (q[k] + bias)·d (+ m when has_min), in the reference's operand order. */
+static inline void store_scaled16(float *out, v128_t quants_u8, int bias, float d, int has_min, float m) {
+  const v128_t vd = wasm_f32x4_splat(d), vm = wasm_f32x4_splat(m), vbias = wasm_i32x4_splat(bias);
+  for (int k = 0; k < 4; k++) {
+    const v128_t q = wasm_f32x4_convert_i32x4(wasm_i32x4_add(qs_u8_quarter(quants_u8, k), vbias));
+    v128_t v = wasm_f32x4_mul(q, vd);
+    if (has_min) v = wasm_f32x4_add(v, vm);
+    wasm_v128_store(out + 4 * k, v);
+  }
+}
+
+void qs_dequantize_q4_0(const void *src, float *out, int64_t n) {
+  const qs_block_q4_0 *x = (const qs_block_q4_0 *)src;
+  for (int64_t b = 0; b < n / QS_QK; b++, out += QS_QK) {
+    const float d = qs_half_to_f32(x[b].d);
+    const v128_t qs = wasm_v128_load(x[b].qs);
+    store_scaled16(out, wasm_v128_and(qs, wasm_i8x16_splat(0x0F)), -8, d, 0, 0);
+    store_scaled16(out + 16, wasm_u8x16_shr(qs, 4), -8, d, 0, 0);
+  }
+}
+
+void qs_dequantize_q4_1(const void *src, float *out, int64_t n) {
+  const qs_block_q4_1 *x = (const qs_block_q4_1 *)src;
+  for (int64_t b = 0; b < n / QS_QK; b++, out += QS_QK) {
+    const float d = qs_half_to_f32(x[b].d), m = qs_half_to_f32(x[b].m);
+    const v128_t qs = wasm_v128_load(x[b].qs);
+    store_scaled16(out, wasm_v128_and(qs, wasm_i8x16_splat(0x0F)), 0, d, 1, m);
+    store_scaled16(out + 16, wasm_u8x16_shr(qs, 4), 0, d, 1, m);
+  }
+}
+
+/* The 5-bit quants of a Q5 block: low nibbles from qs, bit 4 from qh. */
+static inline void five_bit_quants(const uint8_t *qs, const uint8_t *qh_bytes, v128_t *low, v128_t *high) {
+  uint32_t qh;
+  memcpy(&qh, qh_bytes, 4);
+  const v128_t bit4 = wasm_i8x16_splat(0x10);
+  const v128_t q = wasm_v128_load(qs);
+  *low = wasm_v128_or(wasm_v128_and(q, wasm_i8x16_splat(0x0F)), wasm_v128_and(qs_expand_bits16(qh & 0xFFFF), bit4));
+  *high = wasm_v128_or(wasm_u8x16_shr(q, 4), wasm_v128_and(qs_expand_bits16(qh >> 16), bit4));
+}
+
+void qs_dequantize_q5_0(const void *src, float *out, int64_t n) {
+  const qs_block_q5_0 *x = (const qs_block_q5_0 *)src;
+  for (int64_t b = 0; b < n / QS_QK; b++, out += QS_QK) {
+    const float d = qs_half_to_f32(x[b].d);
+    v128_t low, high;
+    five_bit_quants(x[b].qs, x[b].qh, &low, &high);
+    store_scaled16(out, low, -16, d, 0, 0);
+    store_scaled16(out + 16, high, -16, d, 0, 0);
+  }
+}
+
+void qs_dequantize_q5_1(const void *src, float *out, int64_t n) {
+  const qs_block_q5_1 *x = (const qs_block_q5_1 *)src;
+  for (int64_t b = 0; b < n / QS_QK; b++, out += QS_QK) {
+    const float d = qs_half_to_f32(x[b].d), m = qs_half_to_f32(x[b].m);
+    v128_t low, high;
+    five_bit_quants(x[b].qs, x[b].qh, &low, &high);
+    store_scaled16(out, low, 0, d, 1, m);
+    store_scaled16(out + 16, high, 0, d, 1, m);
+  }
+}
+
+void qs_dequantize_q8_0(const void *src, float *out, int64_t n) {
+  const qs_block_q8_0 *x = (const qs_block_q8_0 *)src;
+  for (int64_t b = 0; b < n / QS_QK; b++, out += QS_QK) {
+    const v128_t vd = wasm_f32x4_splat(qs_half_to_f32(x[b].d));
+    for (int half = 0; half < 2; half++) {
+      const v128_t q = wasm_v128_load(x[b].qs + 16 * half);
+      for (int k = 0; k < 4; k++)
+        wasm_v128_store(out + 16 * half + 4 * k, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(qs_i8_quarter(q, k)), vd));
+    }
+  }
+}
