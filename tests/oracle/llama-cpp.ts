@@ -135,3 +135,31 @@ export function oracleFp32ToBf16(src: Float32Array): Uint16Array {
   fp32ToBf16RowRef(src, dst, src.length);
   return dst;
 }
+
+const TypeTraits = koffi.struct('ggml_type_traits', {
+  type_name: 'const char *',
+  blck_size: 'int64',
+  blck_size_interleave: 'int64',
+  type_size: 'size_t',
+  is_quantized: 'bool',
+  to_float: 'void *',
+  from_float_ref: 'void *',
+});
+const getTypeTraits = ggmlBase.func('const ggml_type_traits *ggml_get_type_traits(int32 type)');
+const ToFloat = koffi.proto('void ggml_to_float_t(const void *x, float *y, int64 k)');
+
+/** ggml's to_float for a type (dequantize_row_*, fp16/bf16 widening): F32 values of nrows × nPerRow elements. */
+export function oracleDequantizeRows(ggmlType: number, src: Uint8Array, nrows: number, nPerRow: number): Float32Array {
+  const n = nrows * nPerRow;
+  const expected = Number(rowSize(ggmlType, nPerRow)) * nrows;
+  if (src.length !== expected) throw new Error(`dequantize source has ${src.length} bytes, expected ${expected}`);
+  const dst = new Float32Array(n);
+  if (ggmlType === 0) {
+    dst.set(new Float32Array(src.buffer.slice(src.byteOffset, src.byteOffset + src.length)));
+    return dst;
+  }
+  const traits = koffi.decode(getTypeTraits(ggmlType), TypeTraits) as { to_float: unknown };
+  if (!traits.to_float) throw new Error(`ggml type ${ggmlType} has no to_float`);
+  koffi.call(traits.to_float, ToFloat, src, dst, n);
+  return dst;
+}
