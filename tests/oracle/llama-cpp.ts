@@ -163,3 +163,17 @@ export function oracleDequantizeRows(ggmlType: number, src: Uint8Array, nrows: n
   koffi.call(traits.to_float, ToFloat, src, dst, n);
   return dst;
 }
+
+const LogCallback = koffi.proto('void ggml_log_callback(int level, const char *text, void *user_data)');
+const logSet = llama.func('void llama_log_set(ggml_log_callback *cb, void *user_data)');
+let quietLogger: unknown;
+
+/** Silence llama.cpp's (and ggml's) log lines, e.g. the quantizer's per-tensor progress; `false` restores stderr. */
+export function oracleQuietLogs(quiet = true): void {
+  if (quiet) {
+    quietLogger ??= koffi.register(() => {}, koffi.pointer(LogCallback));
+    logSet(quietLogger, null);
+  } else {
+    logSet(null, null);
+  }
+}
