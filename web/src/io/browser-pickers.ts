@@ -1,0 +1,69 @@
+// Choosing files with the File System Access pickers where the browser has them. Callers fall back to
+// the page's file inputs (and to downloads for outputs) where it does not.
+import { folderFileSink, savedFileSink, downloadSink, clearStagedOutputs } from './browser-sinks.ts';
+import type { ByteSink } from './byte-source.ts';
+import { fsWindow, GGUF_PICKER_TYPES, type PermissionedHandle } from './browser-fs-types.ts';
+
+export const canPickFiles = (): boolean => typeof fsWindow().showOpenFilePicker === 'function';
+export const canPickFolders = (): boolean => typeof fsWindow().showDirectoryPicker === 'function';
+export const canSaveFiles = (): boolean =>
+  typeof fsWindow().showSaveFilePicker === 'function' && typeof fsWindow().showDirectoryPicker === 'function';
+
+/** Opens the system's file dialog for a GGUF; rejects with AbortError when dismissed. */
+export async function pickModelFile(): Promise<FileSystemFileHandle> {
+  const [handle] = await fsWindow().showOpenFilePicker!({ id: 'quantsmith-models', types: GGUF_PICKER_TYPES });
+  return handle;
+}
+
+/** Opens the system's folder dialog (Hugging Face model folders). */
+export function pickModelFolder(): Promise<FileSystemDirectoryHandle> {
+  return fsWindow().showDirectoryPicker!({ id: 'quantsmith-models', mode: 'read' });
+}
+
+/** Asks again for read access to a remembered handle; false when the user says no. */
+export async function ensureReadPermission(handle: FileSystemHandle): Promise<boolean> {
+  const h = handle as FileSystemHandle & PermissionedHandle;
+  if (!h.queryPermission || !h.requestPermission) return true;
+  if ((await h.queryPermission({ mode: 'read' })) === 'granted') return true;
+  return (await h.requestPermission({ mode: 'read' })) === 'granted';
+}
+
+export interface ChosenOutput {
+  readonly fileName: string;
+  readonly sink: ByteSink;
+  /** where the file ends up, in words: "pydoc-Q8_0.gguf in models/" or "download" */
+  readonly location: string;
+  /** offer the finished file again (download fallback only) */
+  readonly download?: () => Promise<void>;
+}
+
+/**
+ * Asks where the outputs go: a save dialog for one output, a folder for several. Without pickers the
+ * outputs are staged and downloaded. Rejects with AbortError when the user dismisses the dialog.
+ */
+export async function chooseOutputs(fileNames: readonly string[]): Promise<ChosenOutput[]> {
+  const w = fsWindow();
+  if (canSaveFiles()) {
+    if (fileNames.length === 1) {
+      const handle = await w.showSaveFilePicker!({
+        id: 'quantsmith-outputs',
+        suggestedName: fileNames[0],
+        types: GGUF_PICKER_TYPES,
+      });
+      return [{ fileName: handle.name, sink: await savedFileSink(handle), location: handle.name }];
+    }
+    const dir = await w.showDirectoryPicker!({ id: 'quantsmith-outputs', mode: 'readwrite' });
+    const outputs: ChosenOutput[] = [];
+    for (const name of fileNames) {
+      outputs.push({ fileName: name, sink: await folderFileSink(dir, name), location: `${name} in ${dir.name || 'the chosen folder'}` });
+    }
+    return outputs;
+  }
+  await clearStagedOutputs();
+  const outputs: ChosenOutput[] = [];
+  for (const name of fileNames) {
+    const sink = await downloadSink(name);
+    outputs.push({ fileName: name, sink, location: `${name} (download)`, download: () => sink.download() });
+  }
+  return outputs;
+}
