@@ -25,7 +25,7 @@ const EVERY_TYPE: GgufKV[] = [
   kv('t.u32', V.UINT32, 4294967295), kv('t.i32', V.INT32, -2147483648), kv('t.f32', V.FLOAT32, 0.10000000149011612),
   kv('t.bool', V.BOOL, true), kv('t.false', V.BOOL, false), kv('t.str', V.STRING, 'naïve 日本 🦙'), kv('t.empty', V.STRING, ''),
   kv('t.u64', V.UINT64, 18446744073709551615n), kv('t.i64', V.INT64, -9223372036854775808n), kv('t.f64', V.FLOAT64, Math.PI),
-  kv('t.strs', V.ARRAY, { itemType: V.STRING, items: ['<unk>', '▁the', '', '🦙'] }),
+  kv('t.strs', V.ARRAY, { itemType: V.STRING, items: ['<unk>', '▁the', '', '🦙', '\uFEFFbom', 'x'.repeat(40), 'é'.repeat(40)] }),
   kv('t.i32s', V.ARRAY, { itemType: V.INT32, items: [1, -2, 3] }),
   kv('t.f32s', V.ARRAY, { itemType: V.FLOAT32, items: [0.5, -1.25] }),
   kv('t.u64s', V.ARRAY, { itemType: V.UINT64, items: [0n, 1n << 63n] }),
@@ -161,4 +161,15 @@ test('the writer refuses impossible tensors and alignments', () => {
   assert.throws(() => computeGgufLayout({ metadata: [], tensors: [{ ...t, type: GgmlType.Q4_K, shape: [100] }] }), /not a multiple/);
   assert.throws(() => computeGgufLayout({ metadata: [], tensors: [{ ...t, shape: [1, 1, 1, 1, 1] }] }), /5 dimensions/);
   assert.throws(() => computeGgufLayout({ metadata: [], tensors: [], alignment: 48 }), /power of two/);
+});
+
+test('text that is not valid UTF-8 is read with replacement characters and reported by key', async () => {
+  const spec: GgufWriteSpec = { metadata: [kv('t.ok', V.STRING, 'fine'), kv('t.tokens', V.ARRAY, { itemType: V.STRING, items: ['a', '@@', 'b'] })], tensors: [] };
+  const { bytes } = encodeGgufFile(spec);
+  assert.equal((await readGgufHeader(new MemorySource(bytes))).invalidUtf8, undefined);
+  const at = Buffer.from(bytes).indexOf('@@');
+  bytes.set([0xc3, 0x28], at); // a lead byte followed by a non-continuation byte
+  const header = await readGgufHeader(new MemorySource(bytes));
+  assert.deepEqual(header.invalidUtf8, ['t.tokens']);
+  assert.deepEqual(getArray(header, 't.tokens'), ['a', '\uFFFD(', 'b']);
 });

@@ -11,7 +11,11 @@ export class ByteCursor {
   private window: Uint8Array = new Uint8Array(0);
   private view = new DataView(this.window.buffer);
   private windowStart = 0;
-  private readonly decoder = new TextDecoder('utf-8');
+  // ignoreBOM keeps a leading U+FEFF in the string (the default would drop it and change the bytes)
+  private readonly decoder = new TextDecoder('utf-8', { ignoreBOM: true, fatal: true });
+  private readonly lenientDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  /** set when text that was not valid UTF-8 has been read (with replacement characters); the reader resets it */
+  sawInvalidUtf8 = false;
 
   constructor(
     private readonly src: ByteSource,
@@ -100,6 +104,35 @@ export class ByteCursor {
 
   /** UTF-8 text of `n` bytes at the cursor (the caller has checked n against what is left). */
   async text(n: number): Promise<string> {
-    return this.decoder.decode(await this.bytes(n));
+    return this.decode(await this.bytes(n));
+  }
+
+  /**
+   * A length-prefixed string when it lies wholly inside the current window, read without awaiting
+   * (tokenizer arrays hold hundreds of thousands); undefined otherwise, and the cursor is unmoved.
+   */
+  stringInWindow(): string | undefined {
+    const rel = this.position - this.windowStart;
+    if (rel < 0 || rel + 8 > this.window.length) return undefined;
+    const high = this.view.getUint32(rel + 4, true);
+    const n = this.view.getUint32(rel, true);
+    if (high !== 0 || rel + 8 + n > this.window.length) return undefined;
+    this.position += 8 + n;
+    return this.decode(this.window.subarray(rel + 8, rel + 8 + n));
+  }
+
+  private decode(bytes: Uint8Array): string {
+    // short ASCII strings (most tokens and keys) are cheaper to build directly than through TextDecoder
+    if (bytes.length <= 32) {
+      let ascii = true;
+      for (let i = 0; i < bytes.length; i++) if (bytes[i] >= 0x80) { ascii = false; break; }
+      if (ascii) return String.fromCharCode.apply(null, bytes as unknown as number[]);
+    }
+    try {
+      return this.decoder.decode(bytes);
+    } catch {
+      this.sawInvalidUtf8 = true;
+      return this.lenientDecoder.decode(bytes);
+    }
   }
 }

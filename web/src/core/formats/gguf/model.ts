@@ -40,6 +40,11 @@ export interface GgufHeader {
   readonly alignment: number;
   /** absolute file offset where the data section starts */
   readonly dataOffset: number;
+  /**
+   * Metadata keys (and tensor names) whose text was not valid UTF-8: it was read with U+FFFD in place of the
+   * bad bytes, so writing it back would not reproduce the input byte for byte. Absent when there are none.
+   */
+  readonly invalidUtf8?: readonly string[];
 }
 
 export const GGUF_MAGIC = 0x46554747; // "GGUF" little-endian

@@ -40,6 +40,7 @@ export async function readGgufHeader(src: ByteSource, options: ReadGgufOptions =
 
   cur.section = 'metadata';
   const metadata: GgufKV[] = [];
+  const invalidUtf8: string[] = [];
   const keys = new Set<string>();
   const kvOffsets: number[] = [];
   for (let i = 0; i < kvCount; i++) {
@@ -55,6 +56,8 @@ export async function readGgufHeader(src: ByteSource, options: ReadGgufOptions =
     }
     metadata.push({ key, type, value: await readValue(cur, type, key) });
     kvOffsets.push(at);
+    if (cur.sawInvalidUtf8) invalidUtf8.push(key);
+    cur.sawInvalidUtf8 = false;
   }
   const alignment = checkAlignment(metadata, kvOffsets);
 
@@ -66,6 +69,8 @@ export async function readGgufHeader(src: ByteSource, options: ReadGgufOptions =
     const { info, offsetAt } = await readTensorInfo(cur, i, names);
     tensors.push(info);
     offsetFields.push(offsetAt);
+    if (cur.sawInvalidUtf8) invalidUtf8.push(info.name);
+    cur.sawInvalidUtf8 = false;
   }
 
   // The data section starts at the next multiple of the alignment (gguf.cpp pads only when there are tensors).
@@ -77,7 +82,8 @@ export async function readGgufHeader(src: ByteSource, options: ReadGgufOptions =
     );
   }
   checkTensorPlacement(tensors, offsetFields, alignment, dataOffset, src.size);
-  return { version, metadata, tensors, alignment, dataOffset };
+  const header: GgufHeader = { version, metadata, tensors, alignment, dataOffset };
+  return invalidUtf8.length > 0 ? { ...header, invalidUtf8 } : header;
 }
 
 async function readMagic(cur: ByteCursor): Promise<void> {
@@ -127,6 +133,8 @@ async function readCount(cur: ByteCursor, what: string, minBytesEach: number): P
 }
 
 async function readString(cur: ByteCursor, what: string): Promise<string> {
+  const fast = cur.stringInWindow();
+  if (fast !== undefined) return fast;
   const at = cur.position;
   const n = await cur.u64();
   if (n > BigInt(cur.remaining) || n > BigInt(MAX_STRING_LENGTH)) {
@@ -175,7 +183,11 @@ async function readArray(cur: ByteCursor, key: string): Promise<GgufArray> {
   const size = fixedValueSize(itemType);
   // Fixed-size items are decoded from one read; strings and nested arrays one by one.
   const items = size !== undefined ? decodeFixed(itemType, await cur.bytes(n * size), n) : [];
-  if (size === undefined) for (let i = 0; i < n; i++) items.push(await readValue(cur, itemType, key));
+  if (itemType === GgufValueType.STRING) {
+    for (let i = 0; i < n; i++) items.push(cur.stringInWindow() ?? (await readString(cur, `metadata key '${key}'`)));
+  } else if (size === undefined) {
+    for (let i = 0; i < n; i++) items.push(await readValue(cur, itemType, key));
+  }
   return { itemType, items };
 }
 
