@@ -173,3 +173,11 @@ test('text that is not valid UTF-8 is read with replacement characters and repor
   assert.deepEqual(header.invalidUtf8, ['t.tokens']);
   assert.deepEqual(getArray(header, 't.tokens'), ['a', '\uFFFD(', 'b']);
 });
+
+test('opening a missing file gives a one-line QuantsmithError', async () => {
+  await assert.rejects(openNodeFile('/nonexistent/model.gguf'), (e: unknown) => {
+    assert.ok(e instanceof QuantsmithError);
+    assert.match(e.message, /cannot open '\/nonexistent\/model\.gguf': no such file/);
+    return true;
+  });
+});

@@ -12,7 +12,14 @@ export class NodeFileSource implements ByteSource {
   ) {}
 
   static async open(path: string): Promise<NodeFileSource> {
-    const handle = await open(path, 'r');
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'r');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : String((e as Error).message);
+      throw new QuantsmithError(`cannot open '${path}': ${reason}`);
+    }
     try {
       const { size } = await handle.stat();
       return new NodeFileSource(handle, basename(path), size);

@@ -153,7 +153,14 @@ class HeaderWriter {
   string(s: string): void {
     const lengthAt = this.pos;
     this.pos += 8;
-    const { written } = this.encoder.encodeInto(s, this.bytes.subarray(this.pos));
+    let written = 0;
+    // ASCII is copied directly: vocabularies hold hundreds of thousands of short strings
+    for (; written < s.length; written++) {
+      const c = s.charCodeAt(written);
+      if (c >= 0x80) break;
+      this.bytes[this.pos + written] = c;
+    }
+    if (written < s.length) written = this.encoder.encodeInto(s, this.bytes.subarray(this.pos)).written;
     this.view.setBigUint64(lengthAt, BigInt(written), true);
     this.pos += written;
   }
