@@ -1,190 +1,235 @@
-// Scalar k-quant scale searches, in the reference's exact float order (see k_search.h).
+// k-quant scale searches (see k_search.h), four sub-blocks at a time: lane k of every vector belongs
+// to sub-block k of a group, and each lane performs exactly the scalar reference's operations on its
+// own elements in their original order (sums included). Branches of the reference become per-lane
+// masks; a lane that would have returned early is computed anyway and overridden at the end.
+#include "simd.h"
 #include "k_search.h"
 
-/* Fits x ≈ scale·L + min (min ≤ 0, L in 0..nmax) by trying nstep+1 candidate inverse scales around
- * nmax/(max-min) and keeping the one with the lowest weighted error (ggml's make_qkx2_quants).
- * Returns the scale; *neg_min receives -min. */
-static float fit_affine(int n, int nmax, const float *x, const float *w, uint8_t *L, float *neg_min,
-                        float rmin, float rdelta, int nstep, int use_mad) {
-  uint8_t trial[32];
-  float min = x[0], max = x[0];
-  float sum_w = w[0];
-  float sum_x = sum_w * x[0];
+#define F32(v) wasm_f32x4_splat(v)
+
+/* Lane-wise nearest_int of v, clamped to lo..hi. */
+static inline v128_t quantize_clamped(v128_t v, int lo, int hi) {
+  return qs_clamp_i32x4(qs_nearest_int_f32x4(v), lo, hi);
+}
+
+/* ---- affine fit (ggml's make_qkx2_quants): x ≈ scale·L + min, L in 0..nmax, min ≤ 0 ---- */
+
+static inline v128_t weighted_error(v128_t w, v128_t diff, int use_mad) {
+  return wasm_f32x4_mul(w, use_mad ? wasm_f32x4_abs(diff) : wasm_f32x4_mul(diff, diff));
+}
+
+/* Returns the per-lane scale; *neg_min gets -min; L[i] (i32 lanes) the quants. */
+static v128_t fit_affine_x4(int n, int nmax, const v128_t *x, const v128_t *w, v128_t *L, v128_t *neg_min,
+                            float rmin, float rdelta, int nstep, int use_mad) {
+  v128_t trial[32];
+  const v128_t zero = F32(0.f);
+  v128_t min = x[0], max = x[0];
+  v128_t sum_w = w[0];
+  v128_t sum_x = wasm_f32x4_mul(sum_w, x[0]);
   for (int i = 1; i < n; i++) {
-    if (x[i] < min) min = x[i];
-    if (x[i] > max) max = x[i];
-    sum_w += w[i];
-    sum_x += w[i] * x[i];
+    min = qs_select(wasm_f32x4_lt(x[i], min), x[i], min);
+    max = qs_select(wasm_f32x4_gt(x[i], max), x[i], max);
+    sum_w = wasm_f32x4_add(sum_w, w[i]);
+    sum_x = wasm_f32x4_add(sum_x, wasm_f32x4_mul(w[i], x[i]));
   }
-  if (min > 0) min = 0;
-  if (max == min) {
-    memset(L, 0, (size_t)n);
-    *neg_min = -min;
-    return 0.f;
-  }
-  float iscale = nmax / (max - min);
-  float scale = 1 / iscale;
-  float best_error = 0;
+  min = qs_select(wasm_f32x4_gt(min, zero), zero, min);
+  const v128_t flat = wasm_f32x4_eq(max, min); /* the reference returns zeros here */
+
+  v128_t iscale = wasm_f32x4_div(F32((float)nmax), wasm_f32x4_sub(max, min));
+  v128_t scale = wasm_f32x4_div(F32(1.f), iscale);
+  v128_t best_error = zero;
   for (int i = 0; i < n; i++) {
-    L[i] = (uint8_t)qs_max_int(0, qs_min_int(nmax, qs_nearest_int(iscale * (x[i] - min))));
-    float diff = scale * L[i] + min - x[i];
-    diff = use_mad ? __builtin_fabsf(diff) : diff * diff;
-    best_error += w[i] * diff;
+    L[i] = quantize_clamped(wasm_f32x4_mul(iscale, wasm_f32x4_sub(x[i], min)), 0, nmax);
+    const v128_t diff = wasm_f32x4_sub(wasm_f32x4_add(wasm_f32x4_mul(scale, wasm_f32x4_convert_i32x4(L[i])), min), x[i]);
+    best_error = wasm_f32x4_add(best_error, weighted_error(w[i], diff, use_mad));
   }
   for (int step = 0; step <= nstep; step++) {
-    iscale = (rmin + rdelta * step + nmax) / (max - min);
-    float sum_l = 0, sum_l2 = 0, sum_xl = 0;
+    /* min moves to the best fit so far, and later candidates are measured from it */
+    iscale = wasm_f32x4_div(F32(rmin + rdelta * step + nmax), wasm_f32x4_sub(max, min));
+    v128_t sum_l = zero, sum_l2 = zero, sum_xl = zero;
     for (int i = 0; i < n; i++) {
-      const int l = qs_max_int(0, qs_min_int(nmax, qs_nearest_int(iscale * (x[i] - min))));
-      trial[i] = (uint8_t)l;
-      sum_l += w[i] * l;
-      sum_l2 += w[i] * l * l;
-      sum_xl += w[i] * l * x[i];
+      trial[i] = quantize_clamped(wasm_f32x4_mul(iscale, wasm_f32x4_sub(x[i], min)), 0, nmax);
+      const v128_t l = wasm_f32x4_convert_i32x4(trial[i]);
+      const v128_t wl = wasm_f32x4_mul(w[i], l);
+      sum_l = wasm_f32x4_add(sum_l, wl);
+      sum_l2 = wasm_f32x4_add(sum_l2, wasm_f32x4_mul(wl, l));
+      sum_xl = wasm_f32x4_add(sum_xl, wasm_f32x4_mul(wl, x[i]));
     }
-    const float D = sum_w * sum_l2 - sum_l * sum_l;
-    if (!(D > 0)) continue;
-    float this_scale = (sum_w * sum_xl - sum_x * sum_l) / D;
-    float this_min = (sum_l2 * sum_x - sum_l * sum_xl) / D;
-    if (this_min > 0) {
-      this_min = 0;
-      this_scale = sum_xl / sum_l2;
-    }
-    float error = 0;
+    const v128_t D = wasm_f32x4_sub(wasm_f32x4_mul(sum_w, sum_l2), wasm_f32x4_mul(sum_l, sum_l));
+    const v128_t solvable = wasm_v128_andnot(wasm_f32x4_gt(D, zero), flat);
+    if (!wasm_v128_any_true(solvable)) continue;
+    v128_t this_scale = wasm_f32x4_div(wasm_f32x4_sub(wasm_f32x4_mul(sum_w, sum_xl), wasm_f32x4_mul(sum_x, sum_l)), D);
+    v128_t this_min = wasm_f32x4_div(wasm_f32x4_sub(wasm_f32x4_mul(sum_l2, sum_x), wasm_f32x4_mul(sum_l, sum_xl)), D);
+    const v128_t positive_min = wasm_f32x4_gt(this_min, zero);
+    this_min = qs_select(positive_min, zero, this_min);
+    this_scale = qs_select(positive_min, wasm_f32x4_div(sum_xl, sum_l2), this_scale);
+    v128_t error = zero;
     for (int i = 0; i < n; i++) {
-      float diff = this_scale * trial[i] + this_min - x[i];
-      diff = use_mad ? __builtin_fabsf(diff) : diff * diff;
-      error += w[i] * diff;
+      const v128_t diff = wasm_f32x4_sub(wasm_f32x4_add(wasm_f32x4_mul(this_scale, wasm_f32x4_convert_i32x4(trial[i])), this_min), x[i]);
+      error = wasm_f32x4_add(error, weighted_error(w[i], diff, use_mad));
     }
-    if (error < best_error) {
-      memcpy(L, trial, (size_t)n);
-      best_error = error;
-      scale = this_scale;
-      min = this_min;
-    }
+    const v128_t better = wasm_v128_and(solvable, wasm_f32x4_lt(error, best_error));
+    if (!wasm_v128_any_true(better)) continue;
+    for (int i = 0; i < n; i++) L[i] = qs_select(better, trial[i], L[i]);
+    best_error = qs_select(better, error, best_error);
+    scale = qs_select(better, this_scale, scale);
+    min = qs_select(better, this_min, min);
   }
-  *neg_min = -min;
-  return scale;
+  for (int i = 0; i < n; i++) L[i] = wasm_v128_andnot(L[i], flat);
+  *neg_min = wasm_f32x4_neg(min);
+  return qs_select(flat, zero, scale);
 }
 
 void qs_q2k_sub_scales(const float *x, uint8_t *L, float *scales, float *mins) {
-  float w[16];
-  for (int j = 0; j < 16; j++) {
-    const float *xs = x + 16 * j;
-    for (int i = 0; i < 16; i++) w[i] = __builtin_fabsf(xs[i]);
-    scales[j] = fit_affine(16, 3, xs, w, L + 16 * j, &mins[j], -0.5f, 0.1f, 15, 1);
+  v128_t xt[16], wt[16], Lt[16];
+  for (int g = 0; g < 4; g++) {
+    qs_load_lanes(x + 64 * g, 16, 16, xt);
+    for (int i = 0; i < 16; i++) wt[i] = wasm_f32x4_abs(xt[i]);
+    v128_t neg_min;
+    const v128_t scale = fit_affine_x4(16, 3, xt, wt, Lt, &neg_min, -0.5f, 0.1f, 15, 1);
+    wasm_v128_store(scales + 4 * g, scale);
+    wasm_v128_store(mins + 4 * g, neg_min);
+    qs_store_lane_bytes(Lt, 16, 16, L + 64 * g);
   }
 }
 
 void qs_q45k_sub_scales(const float *x, uint8_t *L, float *scales, float *mins, int nmax, float rmin, float rdelta,
                         int nstep) {
-  float w[32];
-  for (int j = 0; j < 8; j++) {
-    const float *xs = x + 32 * j;
-    float sum_x2 = 0;
-    for (int i = 0; i < 32; i++) sum_x2 += xs[i] * xs[i];
-    const float av_x = __builtin_sqrtf(sum_x2 / 32);
-    for (int i = 0; i < 32; i++) w[i] = av_x + __builtin_fabsf(xs[i]);
-    scales[j] = fit_affine(32, nmax, xs, w, L + 32 * j, &mins[j], rmin, rdelta, nstep, 0);
+  v128_t xt[32], wt[32], Lt[32];
+  for (int g = 0; g < 2; g++) {
+    qs_load_lanes(x + 128 * g, 32, 32, xt);
+    v128_t sum_x2 = F32(0.f);
+    for (int i = 0; i < 32; i++) sum_x2 = wasm_f32x4_add(sum_x2, wasm_f32x4_mul(xt[i], xt[i]));
+    const v128_t av_x = wasm_f32x4_sqrt(wasm_f32x4_div(sum_x2, F32(32.f)));
+    for (int i = 0; i < 32; i++) wt[i] = wasm_f32x4_add(av_x, wasm_f32x4_abs(xt[i]));
+    v128_t neg_min;
+    const v128_t scale = fit_affine_x4(32, nmax, xt, wt, Lt, &neg_min, rmin, rdelta, nstep, 0);
+    wasm_v128_store(scales + 4 * g, scale);
+    wasm_v128_store(mins + 4 * g, neg_min);
+    qs_store_lane_bytes(Lt, 32, 32, L + 128 * g);
   }
 }
 
-/* First element of largest magnitude (sign kept) and that magnitude, scanning from 0. */
-static float signed_absmax(const float *x, int n, float *amax_out) {
-  float amax = 0, max = 0;
+/* ---- symmetric fits: quants l in -nmax..nmax-1, stored as l + nmax ---- */
+
+/* Per lane: the first element of largest magnitude (sign kept), and that magnitude. */
+static inline v128_t signed_absmax_x4(int n, const v128_t *x, v128_t *amax_out) {
+  v128_t amax = F32(0.f), max = F32(0.f);
   for (int i = 0; i < n; i++) {
-    const float a = __builtin_fabsf(x[i]);
-    if (a > amax) { amax = a; max = x[i]; }
+    const v128_t a = wasm_f32x4_abs(x[i]);
+    const v128_t larger = wasm_f32x4_gt(a, amax);
+    amax = qs_select(larger, a, amax);
+    max = qs_select(larger, x[i], max);
   }
   *amax_out = amax;
   return max;
 }
 
-/* Symmetric quants l in -nmax..nmax-1 (stored as l + nmax) minimizing Σ x²·(x - scale·l)² over 19
- * candidate scales (ggml's make_qx_quants with rmse_type 1 and no importance weights). */
-static float fit_symmetric(int n, int nmax, const float *x, int8_t *L) {
-  float amax;
-  const float max = signed_absmax(x, n, &amax);
-  if (amax < QS_GROUP_EPS) {
-    memset(L, 0, (size_t)n);
-    return 0.f;
-  }
-  float iscale = -nmax / max;
-  float sumlx = 0, suml2 = 0;
+/* ggml's make_qx_quants with rmse_type 1 and no importance weights (weights x²): the best of 19
+ * candidate scales by (Σwxl)²/Σwl². */
+static v128_t fit_symmetric_x4(int n, int nmax, const v128_t *x, v128_t *L) {
+  v128_t amax;
+  const v128_t max = signed_absmax_x4(n, x, &amax);
+  const v128_t all_zero = wasm_f32x4_lt(amax, F32(QS_GROUP_EPS));
+  const v128_t zero = F32(0.f);
+  v128_t iscale = wasm_f32x4_div(F32((float)-nmax), max);
+  v128_t sumlx = zero, suml2 = zero;
   for (int i = 0; i < n; i++) {
-    const int l = qs_max_int(-nmax, qs_min_int(nmax - 1, qs_nearest_int(iscale * x[i])));
-    L[i] = (int8_t)(l + nmax);
-    const float w = x[i] * x[i];
-    sumlx += w * x[i] * l;
-    suml2 += w * l * l;
+    const v128_t li = quantize_clamped(wasm_f32x4_mul(iscale, x[i]), -nmax, nmax - 1);
+    L[i] = li;
+    const v128_t l = wasm_f32x4_convert_i32x4(li);
+    const v128_t w = wasm_f32x4_mul(x[i], x[i]);
+    sumlx = wasm_f32x4_add(sumlx, wasm_f32x4_mul(wasm_f32x4_mul(w, x[i]), l));
+    suml2 = wasm_f32x4_add(suml2, wasm_f32x4_mul(wasm_f32x4_mul(w, l), l));
   }
-  float scale = suml2 ? sumlx / suml2 : 0.0f;
-  float best = scale * sumlx;
+  v128_t scale = qs_select(wasm_f32x4_ne(suml2, zero), wasm_f32x4_div(sumlx, suml2), zero);
+  v128_t best = wasm_f32x4_mul(scale, sumlx);
+  v128_t trial[32];
   for (int is = -9; is <= 9; is++) {
     if (is == 0) continue;
-    iscale = -(nmax + 0.1f * is) / max;
-    sumlx = suml2 = 0;
+    iscale = wasm_f32x4_div(F32(-(nmax + 0.1f * is)), max);
+    sumlx = suml2 = zero;
     for (int i = 0; i < n; i++) {
-      const int l = qs_max_int(-nmax, qs_min_int(nmax - 1, qs_nearest_int(iscale * x[i])));
-      const float w = x[i] * x[i];
-      sumlx += w * x[i] * l;
-      suml2 += w * l * l;
+      trial[i] = quantize_clamped(wasm_f32x4_mul(iscale, x[i]), -nmax, nmax - 1);
+      const v128_t l = wasm_f32x4_convert_i32x4(trial[i]);
+      const v128_t w = wasm_f32x4_mul(x[i], x[i]);
+      sumlx = wasm_f32x4_add(sumlx, wasm_f32x4_mul(wasm_f32x4_mul(w, x[i]), l));
+      suml2 = wasm_f32x4_add(suml2, wasm_f32x4_mul(wasm_f32x4_mul(w, l), l));
     }
-    if (suml2 > 0 && sumlx * sumlx > best * suml2) {
-      for (int i = 0; i < n; i++)
-        L[i] = (int8_t)(nmax + qs_max_int(-nmax, qs_min_int(nmax - 1, qs_nearest_int(iscale * x[i]))));
-      scale = sumlx / suml2;
-      best = scale * sumlx;
-    }
+    const v128_t better = wasm_v128_and(wasm_f32x4_gt(suml2, zero),
+                                        wasm_f32x4_gt(wasm_f32x4_mul(sumlx, sumlx), wasm_f32x4_mul(best, suml2)));
+    if (!wasm_v128_any_true(better)) continue;
+    for (int i = 0; i < n; i++) L[i] = qs_select(better, trial[i], L[i]);
+    scale = qs_select(better, wasm_f32x4_div(sumlx, suml2), scale);
+    best = qs_select(better, wasm_f32x4_mul(scale, sumlx), best);
   }
-  return scale;
+  for (int i = 0; i < n; i++) L[i] = wasm_v128_andnot(wasm_i32x4_add(L[i], wasm_i32x4_splat(nmax)), all_zero);
+  return qs_select(all_zero, zero, scale);
 }
 
 void qs_q6k_sub_scales(const float *x, int8_t *L, float *scales) {
-  for (int j = 0; j < 16; j++) scales[j] = fit_symmetric(16, 32, x + 16 * j, L + 16 * j);
+  v128_t xt[16], Lt[16];
+  for (int g = 0; g < 4; g++) {
+    qs_load_lanes(x + 64 * g, 16, 16, xt);
+    wasm_v128_store(scales + 4 * g, fit_symmetric_x4(16, 32, xt, Lt));
+    qs_store_lane_bytes(Lt, 16, 16, (uint8_t *)L + 64 * g);
+  }
 }
 
-/* Symmetric quants -nmax..nmax-1 (stored + nmax) refined one element at a time for up to five
- * passes, keeping a change when it raises (Σwxl)²/Σwl² with w = x² (ggml's make_q3_quants, do_rmse). */
-static float fit_symmetric_refined(int n, int nmax, const float *x, int8_t *L) {
-  float amax;
-  const float max = signed_absmax(x, n, &amax);
-  if (amax < QS_GROUP_EPS) {
-    memset(L, 0, (size_t)n);
-    return 0.f;
-  }
-  const float iscale = -nmax / max;
-  float sumlx = 0, suml2 = 0;
+/* ggml's make_q3_quants with do_rmse: start from the plain rounding, then up to five passes that
+ * move one element at a time when that raises (Σwxl)²/Σwl² (w = x²). A lane stops at the first pass
+ * that changes nothing in it, as the reference's loop breaks. */
+static v128_t fit_symmetric_refined_x4(int n, int nmax, const v128_t *x, v128_t *L) {
+  v128_t amax;
+  const v128_t max = signed_absmax_x4(n, x, &amax);
+  const v128_t all_zero = wasm_f32x4_lt(amax, F32(QS_GROUP_EPS));
+  const v128_t zero = F32(0.f);
+  const v128_t iscale = wasm_f32x4_div(F32((float)-nmax), max);
+  v128_t sumlx = zero, suml2 = zero;
+  v128_t w[32], wx[32], Lf[32];
   for (int i = 0; i < n; i++) {
-    const int l = qs_max_int(-nmax, qs_min_int(nmax - 1, qs_nearest_int(iscale * x[i])));
-    L[i] = (int8_t)l;
-    const float w = x[i] * x[i];
-    sumlx += w * x[i] * l;
-    suml2 += w * l * l;
+    L[i] = quantize_clamped(wasm_f32x4_mul(iscale, x[i]), -nmax, nmax - 1);
+    Lf[i] = wasm_f32x4_convert_i32x4(L[i]);
+    w[i] = wasm_f32x4_mul(x[i], x[i]);
+    wx[i] = wasm_f32x4_mul(w[i], x[i]);
+    sumlx = wasm_f32x4_add(sumlx, wasm_f32x4_mul(wx[i], Lf[i]));
+    suml2 = wasm_f32x4_add(suml2, wasm_f32x4_mul(wasm_f32x4_mul(w[i], Lf[i]), Lf[i]));
   }
-  for (int pass = 0; pass < 5; pass++) {
-    int changed = 0;
+  v128_t active = wasm_v128_not(all_zero);
+  for (int pass = 0; pass < 5 && wasm_v128_any_true(active); pass++) {
+    v128_t changed = wasm_i32x4_splat(0);
     for (int i = 0; i < n; i++) {
-      const float w = x[i] * x[i];
-      float slx = sumlx - w * x[i] * L[i];
-      if (!(slx > 0)) continue;
-      float sl2 = suml2 - w * L[i] * L[i];
-      const int l = qs_max_int(-nmax, qs_min_int(nmax - 1, qs_nearest_int(x[i] * sl2 / slx)));
-      if (l == L[i]) continue;
-      slx += w * x[i] * l;
-      sl2 += w * l * l;
-      if (sl2 > 0 && slx * slx * suml2 > sumlx * sumlx * sl2) {
-        L[i] = (int8_t)l;
-        sumlx = slx;
-        suml2 = sl2;
-        changed++;
-      }
+      v128_t slx = wasm_f32x4_sub(sumlx, wasm_f32x4_mul(wx[i], Lf[i]));
+      v128_t candidate = wasm_v128_and(active, wasm_f32x4_gt(slx, zero));
+      if (!wasm_v128_any_true(candidate)) continue;
+      v128_t sl2 = wasm_f32x4_sub(suml2, wasm_f32x4_mul(wasm_f32x4_mul(w[i], Lf[i]), Lf[i]));
+      const v128_t li = quantize_clamped(wasm_f32x4_div(wasm_f32x4_mul(x[i], sl2), slx), -nmax, nmax - 1);
+      candidate = wasm_v128_andnot(candidate, wasm_i32x4_eq(li, L[i]));
+      if (!wasm_v128_any_true(candidate)) continue;
+      const v128_t l = wasm_f32x4_convert_i32x4(li);
+      slx = wasm_f32x4_add(slx, wasm_f32x4_mul(wx[i], l));
+      sl2 = wasm_f32x4_add(sl2, wasm_f32x4_mul(wasm_f32x4_mul(w[i], l), l));
+      const v128_t gain = wasm_f32x4_gt(wasm_f32x4_mul(wasm_f32x4_mul(slx, slx), suml2),
+                                        wasm_f32x4_mul(wasm_f32x4_mul(sumlx, sumlx), sl2));
+      const v128_t take = wasm_v128_and(candidate, wasm_v128_and(wasm_f32x4_gt(sl2, zero), gain));
+      L[i] = qs_select(take, li, L[i]);
+      Lf[i] = qs_select(take, l, Lf[i]);
+      sumlx = qs_select(take, slx, sumlx);
+      suml2 = qs_select(take, sl2, suml2);
+      changed = wasm_v128_or(changed, take);
     }
-    if (!changed) break;
+    active = wasm_v128_and(active, changed);
   }
-  for (int i = 0; i < n; i++) L[i] = (int8_t)(L[i] + nmax);
-  return suml2 > 0.0f ? sumlx / suml2 : 0.0f;
+  for (int i = 0; i < n; i++) L[i] = wasm_v128_andnot(wasm_i32x4_add(L[i], wasm_i32x4_splat(nmax)), all_zero);
+  const v128_t scale = qs_select(wasm_f32x4_gt(suml2, zero), wasm_f32x4_div(sumlx, suml2), zero);
+  return qs_select(all_zero, zero, scale);
 }
 
 void qs_q3k_sub_scales(const float *x, int8_t *L, float *scales) {
-  for (int j = 0; j < 16; j++) scales[j] = fit_symmetric_refined(16, 4, x + 16 * j, L + 16 * j);
+  v128_t xt[16], Lt[16];
+  for (int g = 0; g < 4; g++) {
+    qs_load_lanes(x + 64 * g, 16, 16, xt);
+    wasm_v128_store(scales + 4 * g, fit_symmetric_refined_x4(16, 4, xt, Lt));
+    qs_store_lane_bytes(Lt, 16, 16, (uint8_t *)L + 64 * g);
+  }
 }

@@ -109,4 +109,55 @@ static inline v128_t qs_expand_bits16(uint32_t bits) {
   return wasm_i8x16_eq(wasm_v128_and(spread, select), select);
 }
 
+/* ---- lane-per-block layout: four blocks side by side, one per lane ----
+ * Searches that iterate over a block's elements in order can run four blocks at once this way while
+ * each lane still sees its own elements in the reference order. */
+
+/* Transposes four rows of four lanes in place. */
+static inline void qs_transpose4(v128_t *r0, v128_t *r1, v128_t *r2, v128_t *r3) {
+  const v128_t t0 = wasm_i32x4_shuffle(*r0, *r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(*r0, *r1, 2, 6, 3, 7);
+  const v128_t t2 = wasm_i32x4_shuffle(*r2, *r3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(*r2, *r3, 2, 6, 3, 7);
+  *r0 = wasm_i32x4_shuffle(t0, t2, 0, 1, 4, 5);
+  *r1 = wasm_i32x4_shuffle(t0, t2, 2, 3, 6, 7);
+  *r2 = wasm_i32x4_shuffle(t1, t3, 0, 1, 4, 5);
+  *r3 = wasm_i32x4_shuffle(t1, t3, 2, 3, 6, 7);
+}
+
+/* out[i] = element i of the four n-element blocks starting at x, x + stride, x + 2·stride, x + 3·stride
+ * (n a multiple of 4). */
+static inline void qs_load_lanes(const float *x, int stride, int n, v128_t *out) {
+  for (int i = 0; i < n; i += 4) {
+    v128_t r0 = wasm_v128_load(x + i), r1 = wasm_v128_load(x + stride + i);
+    v128_t r2 = wasm_v128_load(x + 2 * stride + i), r3 = wasm_v128_load(x + 3 * stride + i);
+    qs_transpose4(&r0, &r1, &r2, &r3);
+    out[i] = r0;
+    out[i + 1] = r1;
+    out[i + 2] = r2;
+    out[i + 3] = r3;
+  }
+}
+
+/* The inverse for small integers: byte L[lane·stride + i] = lane of q[i] (values fit a byte). */
+static inline void qs_store_lane_bytes(const v128_t *q, int n, int stride, uint8_t *L) {
+  for (int i = 0; i < n; i += 4) {
+    v128_t r0 = q[i], r1 = q[i + 1], r2 = q[i + 2], r3 = q[i + 3];
+    qs_transpose4(&r0, &r1, &r2, &r3);
+    const v128_t bytes = qs_pack_u8(wasm_v128_and(r0, wasm_i32x4_splat(0xFF)), wasm_v128_and(r1, wasm_i32x4_splat(0xFF)),
+                                    wasm_v128_and(r2, wasm_i32x4_splat(0xFF)), wasm_v128_and(r3, wasm_i32x4_splat(0xFF)));
+    wasm_v128_store32_lane(L + i, bytes, 0);
+    wasm_v128_store32_lane(L + stride + i, bytes, 1);
+    wasm_v128_store32_lane(L + 2 * stride + i, bytes, 2);
+    wasm_v128_store32_lane(L + 3 * stride + i, bytes, 3);
+  }
+}
+
+static inline void qs_store_lanes_f32(v128_t v, float *out) { wasm_v128_store(out, v); }
+
+/* mask ? a : b, lane-wise (mask lanes all ones or all zeros) */
+static inline v128_t qs_select(v128_t mask, v128_t a, v128_t b) { return wasm_v128_bitselect(a, b, mask); }
+
+static inline v128_t qs_clamp_i32x4(v128_t v, int lo, int hi) {
+  return wasm_i32x4_max(wasm_i32x4_min(v, wasm_i32x4_splat(hi)), wasm_i32x4_splat(lo));
+}
+
 #endif
