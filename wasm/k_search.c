@@ -112,24 +112,11 @@ void qs_q45k_sub_scales(const float *x, uint8_t *L, float *scales, float *mins, 
 
 /* ---- symmetric fits: quants l in -nmax..nmax-1, stored as l + nmax ---- */
 
-/* Per lane: the first element of largest magnitude (sign kept), and that magnitude. */
-static inline v128_t signed_absmax_x4(int n, const v128_t *x, v128_t *amax_out) {
-  v128_t amax = F32(0.f), max = F32(0.f);
-  for (int i = 0; i < n; i++) {
-    const v128_t a = wasm_f32x4_abs(x[i]);
-    const v128_t larger = wasm_f32x4_gt(a, amax);
-    amax = qs_select(larger, a, amax);
-    max = qs_select(larger, x[i], max);
-  }
-  *amax_out = amax;
-  return max;
-}
-
 /* ggml's make_qx_quants with rmse_type 1 and no importance weights (weights x²): the best of 19
  * candidate scales by (Σwxl)²/Σwl². */
 static v128_t fit_symmetric_x4(int n, int nmax, const v128_t *x, v128_t *L) {
   v128_t amax;
-  const v128_t max = signed_absmax_x4(n, x, &amax);
+  const v128_t max = qs_signed_absmax_x4(n, x, &amax);
   const v128_t all_zero = wasm_f32x4_lt(amax, F32(QS_GROUP_EPS));
   const v128_t zero = F32(0.f);
   v128_t iscale = wasm_f32x4_div(F32((float)-nmax), max);
@@ -181,7 +168,7 @@ void qs_q6k_sub_scales(const float *x, int8_t *L, float *scales) {
  * that changes nothing in it, as the reference's loop breaks. */
 static v128_t fit_symmetric_refined_x4(int n, int nmax, const v128_t *x, v128_t *L) {
   v128_t amax;
-  const v128_t max = signed_absmax_x4(n, x, &amax);
+  const v128_t max = qs_signed_absmax_x4(n, x, &amax);
   const v128_t all_zero = wasm_f32x4_lt(amax, F32(QS_GROUP_EPS));
   const v128_t zero = F32(0.f);
   const v128_t iscale = wasm_f32x4_div(F32((float)-nmax), max);

@@ -156,6 +156,20 @@ static inline void qs_store_lanes_f32(v128_t v, float *out) { wasm_v128_store(ou
 /* mask ? a : b, lane-wise (mask lanes all ones or all zeros) */
 static inline v128_t qs_select(v128_t mask, v128_t a, v128_t b) { return wasm_v128_bitselect(a, b, mask); }
 
+/* Per lane: the first element of largest magnitude (sign kept, +0 when none is non-zero) and that
+ * magnitude, as the reference's `if (fabsf(v) > amax)` scan from zero finds them. */
+static inline v128_t qs_signed_absmax_x4(int n, const v128_t *x, v128_t *amax_out) {
+  v128_t amax = wasm_f32x4_splat(0.f), max = wasm_f32x4_splat(0.f);
+  for (int i = 0; i < n; i++) {
+    const v128_t a = wasm_f32x4_abs(x[i]);
+    const v128_t larger = wasm_f32x4_gt(a, amax);
+    amax = qs_select(larger, a, amax);
+    max = qs_select(larger, x[i], max);
+  }
+  *amax_out = amax;
+  return max;
+}
+
 static inline v128_t qs_clamp_i32x4(v128_t v, int lo, int hi) {
   return wasm_i32x4_max(wasm_i32x4_min(v, wasm_i32x4_splat(hi)), wasm_i32x4_splat(lo));
 }
