@@ -2,7 +2,25 @@
 // which is what ggml_quantize_chunk runs without an importance matrix, and dequantize_row_*_K).
 // The per-sub-block scale searches are iterative and order-sensitive; they live in k_search.h
 // (scalar, the reference order) so that a lane-per-sub-block SIMD version can replace them one by one.
+#include "simd.h"
 #include "k_search.h"
+
+/* L[i] = clamp(nearest_int((x[i] + offset) / d), lo, hi) + bias for n elements (n a multiple of 16),
+ * lane-wise. The reference divides (never multiplies by 1/d) and adds no offset for the symmetric
+ * formats, so has_offset selects between `(x + offset) / d` and `x / d`. */
+static inline void requantize(const float *x, int n, int has_offset, float offset, float d, int lo, int hi, int bias,
+                              uint8_t *L) {
+  const v128_t vd = wasm_f32x4_splat(d), voff = wasm_f32x4_splat(offset), vbias = wasm_i32x4_splat(bias);
+  for (int i = 0; i < n; i += 16) {
+    v128_t q[4];
+    for (int k = 0; k < 4; k++) {
+      v128_t v = wasm_v128_load(x + i + 4 * k);
+      if (has_offset) v = wasm_f32x4_add(v, voff);
+      q[k] = wasm_i32x4_add(qs_clamp_i32x4(qs_nearest_int_f32x4(wasm_f32x4_div(v, vd)), lo, hi), vbias);
+    }
+    wasm_v128_store(L + i, qs_pack_u8(q[0], q[1], q[2], q[3]));
+  }
+}
 
 /* ---- 6-bit scale/min packing shared by Q4_K and Q5_K (ggml's get_scale_min_k4 layout) ---- */
 
@@ -44,9 +62,20 @@ static void pack_2bit(uint8_t *qs, const uint8_t *L) {
       qs[j / 4 + l] = (uint8_t)(L[j + l] | (L[j + l + 32] << 2) | (L[j + l + 64] << 4) | (L[j + l + 96] << 6));
 }
 
-static inline int unpack_2bit(const uint8_t *qs, int e) {
-  const int r = e % 128;
-  return (qs[(e / 128) * 32 + r % 32] >> (2 * (r / 32))) & 3;
+/* out[0..15] = scale·q − sub (or scale·q) for 16 signed byte quants, in the reference's operand order. */
+static inline void store_dequant16(float *out, v128_t q_i8, float scale, int has_sub, float sub) {
+  const v128_t vs = wasm_f32x4_splat(scale), vsub = wasm_f32x4_splat(sub);
+  for (int k = 0; k < 4; k++) {
+    v128_t v = wasm_f32x4_mul(vs, wasm_f32x4_convert_i32x4(qs_i8_quarter(q_i8, k)));
+    if (has_sub) v = wasm_f32x4_sub(v, vsub);
+    wasm_v128_store(out + 4 * k, v);
+  }
+}
+
+/* The 2-bit quants of 16-element sub-block j of a Q2_K/Q3_K block (see pack_2bit). */
+static inline v128_t low2_of_sub_block(const uint8_t *qs, int j) {
+  const v128_t bytes = wasm_v128_load(qs + 32 * (j / 8) + 16 * (j % 2));
+  return wasm_v128_and(wasm_u8x16_shr(bytes, 2 * ((j % 8) / 2)), wasm_i8x16_splat(3));
 }
 
 /* ---- Q2_K ---- */
@@ -84,10 +113,7 @@ void qs_quantize_q2_K(const float *x, void *dst, int64_t n) {
       const float d = d_all * (y[b].scales[j] & 0xF);
       if (!d) continue;
       const float dm = dmin_all * (y[b].scales[j] >> 4);
-      for (int i = 0; i < 16; i++) {
-        const int l = qs_nearest_int((x[16 * j + i] + dm) / d);
-        L[16 * j + i] = (uint8_t)qs_max_int(0, qs_min_int(3, l));
-      }
+      requantize(x + 16 * j, 16, 1, dm, d, 0, 3, 0, L + 16 * j);
     }
     pack_2bit(y[b].qs, L);
   }
@@ -99,8 +125,7 @@ void qs_dequantize_q2_K(const void *src, float *out, int64_t n) {
     const float d = qs_half_to_f32(x[b].d), min = qs_half_to_f32(x[b].dmin);
     for (int j = 0; j < 16; j++) {
       const uint8_t sc = x[b].scales[j];
-      const float dl = d * (sc & 0xF), ml = min * (sc >> 4);
-      for (int i = 0; i < 16; i++) out[16 * j + i] = dl * unpack_2bit(x[b].qs, 16 * j + i) - ml;
+      store_dequant16(out + 16 * j, low2_of_sub_block(x[b].qs, j), d * (sc & 0xF), 1, min * (sc >> 4));
     }
   }
 }
@@ -136,10 +161,7 @@ void qs_quantize_q3_K(const float *x, void *dst, int64_t n) {
     for (int j = 0; j < 16; j++) {
       const float d = d_all * (int8_t)q3_scale(y[b].scales, j);
       if (!d) continue;
-      for (int i = 0; i < 16; i++) {
-        const int l = qs_nearest_int(x[16 * j + i] / d);
-        L[16 * j + i] = (int8_t)(qs_max_int(-4, qs_min_int(3, l)) + 4);
-      }
+      requantize(x + 16 * j, 16, 0, 0, d, -4, 3, 4, (uint8_t *)L + 16 * j);
     }
     /* high bit of element e goes to hmask[e % 32], bit e / 32 */
     memset(y[b].hmask, 0, 32);
@@ -157,12 +179,11 @@ void qs_dequantize_q3_K(const void *src, float *out, int64_t n) {
   for (int64_t b = 0; b < n / QS_QK_K; b++, out += QS_QK_K) {
     const float d_all = qs_half_to_f32(x[b].d);
     for (int j = 0; j < 16; j++) {
-      const float dl = d_all * q3_scale(x[b].scales, j);
-      for (int i = 0; i < 16; i++) {
-        const int e = 16 * j + i;
-        const int high = (x[b].hmask[e % 32] >> (e / 32)) & 1;
-        out[e] = dl * (unpack_2bit(x[b].qs, e) - (high ? 0 : 4));
-      }
+      /* element e's high bit is bit e / 32 of hmask[e % 32]; a clear bit means "subtract 4" */
+      const v128_t hm = wasm_v128_load(x[b].hmask + 16 * (j % 2));
+      const v128_t clear = wasm_i8x16_eq(wasm_v128_and(hm, wasm_i8x16_splat((int8_t)(1 << (j / 2)))), wasm_i8x16_splat(0));
+      const v128_t q = wasm_i8x16_sub(low2_of_sub_block(x[b].qs, j), wasm_v128_and(clear, wasm_i8x16_splat(4)));
+      store_dequant16(out + 16 * j, q, d_all * q3_scale(x[b].scales, j), 0, 0);
     }
   }
 }
@@ -196,11 +217,7 @@ static void finish_q45_K(const float *x, float *scales, float *mins, uint8_t *L,
     unpack_scale_min_k4(j, packed, &sc, &m);
     const float d = d_all * sc;
     if (!d) continue;
-    const float dm = dmin_all * m;
-    for (int i = 0; i < 32; i++) {
-      const int l = qs_nearest_int((x[32 * j + i] + dm) / d);
-      L[32 * j + i] = (uint8_t)qs_max_int(0, qs_min_int(nmax, l));
-    }
+    requantize(x + 32 * j, 32, 1, dmin_all * m, d, 0, nmax, 0, L + 32 * j);
   }
 }
 
@@ -224,9 +241,11 @@ void qs_dequantize_q4_K(const void *src, float *out, int64_t n) {
       uint8_t sc, m;
       unpack_scale_min_k4(j, x[b].scales, &sc, &m);
       const float dl = d * sc, ml = min * m;
-      const uint8_t *q = x[b].qs + 32 * (j / 2);
-      const int shift = 4 * (j % 2);
-      for (int i = 0; i < 32; i++) out[32 * j + i] = dl * ((q[i] >> shift) & 0xF) - ml;
+      for (int h = 0; h < 2; h++) {
+        const v128_t q = wasm_v128_load(x[b].qs + 32 * (j / 2) + 16 * h);
+        const v128_t nibble = j % 2 ? wasm_u8x16_shr(q, 4) : wasm_v128_and(q, wasm_i8x16_splat(0x0F));
+        store_dequant16(out + 32 * j + 16 * h, nibble, dl, 1, ml);
+      }
     }
   }
 }
@@ -259,11 +278,13 @@ void qs_dequantize_q5_K(const void *src, float *out, int64_t n) {
       uint8_t sc, m;
       unpack_scale_min_k4(j, x[b].scales, &sc, &m);
       const float dl = d * sc, ml = min * m;
-      const uint8_t *q = x[b].qs + 32 * (j / 2);
-      const int shift = 4 * (j % 2);
-      for (int i = 0; i < 32; i++) {
-        const int high = (x[b].qh[i] >> j) & 1 ? 16 : 0;
-        out[32 * j + i] = dl * (((q[i] >> shift) & 0xF) + high) - ml;
+      const v128_t bit = wasm_i8x16_splat((int8_t)(1 << j));
+      for (int h = 0; h < 2; h++) {
+        const v128_t q = wasm_v128_load(x[b].qs + 32 * (j / 2) + 16 * h);
+        const v128_t nibble = j % 2 ? wasm_u8x16_shr(q, 4) : wasm_v128_and(q, wasm_i8x16_splat(0x0F));
+        const v128_t set = wasm_i8x16_eq(wasm_v128_and(wasm_v128_load(x[b].qh + 16 * h), bit), bit);
+        const v128_t q5 = wasm_i8x16_add(nibble, wasm_v128_and(set, wasm_i8x16_splat(16)));
+        store_dequant16(out + 32 * j + 16 * h, q5, dl, 1, ml);
       }
     }
   }
@@ -293,10 +314,7 @@ void qs_quantize_q6_K(const float *x, void *dst, int64_t n) {
     for (int j = 0; j < 16; j++) {
       const float d = d_all * y[b].scales[j];
       if (!d) continue;
-      for (int i = 0; i < 16; i++) {
-        const int l = qs_nearest_int(x[16 * j + i] / d);
-        L[16 * j + i] = (int8_t)(qs_max_int(-32, qs_min_int(31, l)) + 32);
-      }
+      requantize(x + 16 * j, 16, 0, 0, d, -32, 31, 32, (uint8_t *)L + 16 * j);
     }
     /* per 128-half h: element h*128 + 32k + l → low nibble in ql[64h + l + 32(k%2)] (high nibble when
      * k >= 2), top two bits in qh[32h + l] at bit 2k */
@@ -319,12 +337,14 @@ void qs_dequantize_q6_K(const void *src, float *out, int64_t n) {
     for (int h = 0; h < 2; h++) {
       const uint8_t *ql = x[b].ql + 64 * h, *qh = x[b].qh + 32 * h;
       const int8_t *sc = x[b].scales + 8 * h;
-      float *o = out + 128 * h;
       for (int k = 0; k < 4; k++)
-        for (int l = 0; l < 32; l++) {
-          const int low = (ql[l + 32 * (k % 2)] >> (4 * (k / 2))) & 0xF;
-          const int q = (low | (((qh[l] >> (2 * k)) & 3) << 4)) - 32;
-          o[32 * k + l] = d * sc[2 * k + l / 16] * q;
+        for (int half = 0; half < 2; half++) {
+          /* elements 128h + 32k + 16·half + 0..15 */
+          const v128_t low_bytes = wasm_v128_load(ql + 32 * (k % 2) + 16 * half);
+          const v128_t low = wasm_v128_and(wasm_u8x16_shr(low_bytes, 4 * (k / 2)), wasm_i8x16_splat(0x0F));
+          const v128_t high = wasm_v128_and(wasm_u8x16_shr(wasm_v128_load(qh + 16 * half), 2 * k), wasm_i8x16_splat(3));
+          const v128_t q = wasm_i8x16_sub(wasm_v128_or(low, wasm_i8x16_shl(high, 4)), wasm_i8x16_splat(32));
+          store_dequant16(out + 128 * h + 32 * k + 16 * half, q, d * sc[2 * k + half], 0, 0);
         }
     }
   }
