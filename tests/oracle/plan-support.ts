@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { readGgufHeader } from '../../web/src/core/formats/gguf/reader.ts';
 import { computeGgufLayout, encodeGgufHeader } from '../../web/src/core/formats/gguf/writer.ts';
 import type { GgufHeader } from '../../web/src/core/formats/gguf/model.ts';
+import { QuantsmithError } from '../../web/src/core/errors.ts';
 import { parseFtype } from '../../web/src/core/quant/ftypes.ts';
 import { ggmlType, ggmlTypeByName } from '../../web/src/core/quant/ggml-types.ts';
 import type { QuantizeOptions } from '../../web/src/core/quant/options.ts';
@@ -119,7 +120,7 @@ export async function assertSameDecision(input: string, inputHeader: GgufHeader,
   const status = oracleQuantizeFile(input, probe, toOracleOptions(options));
   rmSync(probe, { force: true });
   if (status !== 0) {
-    assert.throws(() => planQuantization(inputHeader, options), undefined, `${label}: llama.cpp refused, the plan did not`);
+    assert.throws(() => planQuantization(inputHeader, options), QuantsmithError, `${label}: llama.cpp refused, the plan did not`);
     return false;
   }
   await assertPlanMatchesOracle(input, inputHeader, options, dir, label);
