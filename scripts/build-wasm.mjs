@@ -26,6 +26,8 @@ if (!force && existsSync(output)) {
 const flags = [
   '-O3',
   '-msimd128',
+  // float → int conversions saturate (NaN → 0) instead of trapping, as x86 code never traps
+  '-mnontrapping-fptoint',
   // the kernels must round exactly like llama.cpp's scalar C: no contraction, no reassociation
   '-ffp-contract=off',
   '-std=c11',

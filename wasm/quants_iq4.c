@@ -20,11 +20,12 @@ static inline v128_t codebook_values(v128_t index) {
 }
 
 /* ggml's best_index_int8 per lane: the index of the codebook value nearest x, the upper one on an
- * exact tie. Its binary search ends at hi = #{k : CODEBOOK[k] <= x}, which is counted here; outside
- * the codebook's range the neighbour comparison below already yields 0 or 15. */
+ * exact tie. Its binary search ends at hi = 1 + #{k in 1..14 : !(x < CODEBOOK[k])}, which is counted
+ * here (written with `<` so that NaN lands on 15 as there); outside the codebook's range the
+ * neighbour comparison below already yields 0 or 15. */
 static inline v128_t nearest_code_x4(v128_t x, v128_t *value) {
-  v128_t hi = wasm_i32x4_splat(1);
-  for (int k = 1; k < 15; k++) hi = wasm_i32x4_sub(hi, wasm_f32x4_ge(x, wasm_f32x4_splat(CODEBOOK[k])));
+  v128_t hi = wasm_i32x4_splat(15);
+  for (int k = 1; k < 15; k++) hi = wasm_i32x4_add(hi, wasm_f32x4_lt(x, wasm_f32x4_splat(CODEBOOK[k])));
   const v128_t lo = wasm_i32x4_sub(hi, wasm_i32x4_splat(1));
   const v128_t lower = codebook_values(lo), upper = codebook_values(hi);
   const v128_t take_lower = wasm_f32x4_lt(wasm_f32x4_sub(x, lower), wasm_f32x4_sub(upper, x));

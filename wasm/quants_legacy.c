@@ -99,9 +99,28 @@ void qs_quantize_q5_1(const float *x, void *dst, int64_t n) {
   }
 }
 
+/* A Q8_0 block with a NaN, exactly as the reference treats it: its `amax = MAX(amax, fabsf(v))` scan
+ * takes a NaN and lets the next element replace it, which no order-free maximum reproduces. */
+static void quantize_q8_0_block_with_nan(const float *x, qs_block_q8_0 *y) {
+  float amax = 0.0f;
+  for (int j = 0; j < QS_QK; j++) {
+    const float a = __builtin_fabsf(x[j]);
+    amax = amax > a ? amax : a;
+  }
+  const float d = amax / ((1 << 7) - 1);
+  const float id = d ? 1.0f / d : 0.0f;
+  y->d = qs_f32_to_half(d);
+  /* NaN converts to 0, as x86's truncation leaves 0 in the low byte (the build uses saturating truncation) */
+  for (int j = 0; j < QS_QK; j++) y->qs[j] = (int8_t)__builtin_roundf(x[j] * id);
+}
+
 void qs_quantize_q8_0(const float *x, void *dst, int64_t n) {
   qs_block_q8_0 *y = (qs_block_q8_0 *)dst;
   for (int64_t b = 0; b < n / QS_QK; b++, x += QS_QK) {
+    if (qs_has_nan(x, QS_QK)) {
+      quantize_q8_0_block_with_nan(x, &y[b]);
+      continue;
+    }
     const float amax = qs_absmax(x, QS_QK);
     const float d = amax / ((1 << 7) - 1);
     const float id = d ? 1.0f / d : 0.0f;

@@ -18,16 +18,27 @@ static inline float qs_hmin_f32x4(v128_t v) {
   return wasm_f32x4_extract_lane(v, 0);
 }
 
-/* Largest |x| of n floats (n a multiple of 16). Order-free for finite inputs: max is exact. */
+/* Largest |x| of n floats (n a multiple of 16), skipping NaNs as an `if (amax < fabsf(v))` scan does.
+ * Order-free: max is exact, and pmax(acc, v) = acc < v ? v : acc never takes a NaN v. */
 static inline float qs_absmax(const float *x, int n) {
   v128_t m0 = wasm_f32x4_splat(0.0f), m1 = m0, m2 = m0, m3 = m0;
   for (int i = 0; i < n; i += 16) {
-    m0 = wasm_f32x4_max(m0, wasm_f32x4_abs(wasm_v128_load(x + i)));
-    m1 = wasm_f32x4_max(m1, wasm_f32x4_abs(wasm_v128_load(x + i + 4)));
-    m2 = wasm_f32x4_max(m2, wasm_f32x4_abs(wasm_v128_load(x + i + 8)));
-    m3 = wasm_f32x4_max(m3, wasm_f32x4_abs(wasm_v128_load(x + i + 12)));
+    m0 = wasm_f32x4_pmax(m0, wasm_f32x4_abs(wasm_v128_load(x + i)));
+    m1 = wasm_f32x4_pmax(m1, wasm_f32x4_abs(wasm_v128_load(x + i + 4)));
+    m2 = wasm_f32x4_pmax(m2, wasm_f32x4_abs(wasm_v128_load(x + i + 8)));
+    m3 = wasm_f32x4_pmax(m3, wasm_f32x4_abs(wasm_v128_load(x + i + 12)));
   }
   return qs_hmax_f32x4(wasm_f32x4_max(wasm_f32x4_max(m0, m1), wasm_f32x4_max(m2, m3)));
+}
+
+/* Whether any of n floats (n a multiple of 4) is NaN. */
+static inline int qs_has_nan(const float *x, int n) {
+  v128_t nan = wasm_i32x4_splat(0);
+  for (int i = 0; i < n; i += 4) {
+    const v128_t v = wasm_v128_load(x + i);
+    nan = wasm_v128_or(nan, wasm_f32x4_ne(v, v));
+  }
+  return wasm_v128_any_true(nan);
 }
 
 /* The reference scans with `if (amax < fabsf(v)) { amax = fabsf(v); max = v; }` from amax = 0, max = 0:
@@ -51,13 +62,14 @@ static inline float qs_first_zero(const float *x, int n) {
   return 0.0f;
 }
 
-/* Min and max of n floats (n a multiple of 4), as the reference's scan from FLT_MAX / -FLT_MAX finds them. */
+/* Min and max of n floats (n a multiple of 4), as the reference's scan from FLT_MAX / -FLT_MAX finds
+ * them (NaNs never compare, so they are skipped: pmin/pmax keep the accumulator for a NaN v). */
 static inline void qs_min_max(const float *x, int n, float *min_out, float *max_out) {
   v128_t lo = wasm_f32x4_splat(3.40282347e+38f), hi = wasm_f32x4_splat(-3.40282347e+38f);
   for (int i = 0; i < n; i += 4) {
     const v128_t v = wasm_v128_load(x + i);
-    lo = wasm_f32x4_min(lo, v);
-    hi = wasm_f32x4_max(hi, v);
+    lo = wasm_f32x4_pmin(lo, v);
+    hi = wasm_f32x4_pmax(hi, v);
   }
   float min = qs_hmin_f32x4(lo), max = qs_hmax_f32x4(hi);
   if (min == 0.0f) min = qs_first_zero(x, n);

@@ -74,6 +74,20 @@ const DISTRIBUTIONS: Record<string, Fill> = {
     return Float32Array.from({ length: n }, () => Math.floor(r() * 128 - 64) / 16);
   },
   constant: (n) => new Float32Array(n).fill(0.375),
+  'huge magnitudes': (n, seed) => {
+    const r = rng(seed);
+    // beyond F16's range: scales overflow to infinity, F16 sources hold infinities
+    return Float32Array.from({ length: n }, () => (2 * r() - 1) * 1e30);
+  },
+  // corrupt weights: llama.cpp still writes the formats whose scales stay finite, so we must match it
+  'infinities and a NaN': (n, seed) => {
+    const g = gaussian(rng(seed));
+    const x = Float32Array.from({ length: n }, () => g());
+    x[1] = Infinity;
+    x[Math.floor(n / 2) + 3] = -Infinity;
+    x[n - 5] = NaN;
+    return x;
+  },
   'max magnitude negative': (n, seed) => {
     const r = rng(seed);
     const x = Float32Array.from({ length: n }, () => r() - 0.5);
