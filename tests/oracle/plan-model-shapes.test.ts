@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { FTYPES } from '../../web/src/core/quant/ftypes.ts';
 import { GgmlType } from '../../web/src/core/quant/ggml-types.ts';
+import type { QuantPlan } from '../../web/src/core/quant/plan.ts';
 import { writeSyntheticModel, type SyntheticModelSpec } from '../fixtures/synthetic-models.ts';
 import { scratchDir } from '../helpers/paths.ts';
 import { assertPlanMatchesOracle, assertSameDecision, readHeader } from './plan-support.ts';
@@ -37,7 +38,7 @@ for (const spec of SPECS) {
 
 test('the 70B bump: attn_v of an 80-layer GQA llama gets q5_K where a plain model gets q4_K (then falls back)', async () => {
   const [gqa, mha] = SPECS;
-  const plans = [];
+  const plans: QuantPlan[] = [];
   for (const spec of [gqa, mha]) {
     const input = join(dir, `${spec.id}-bump.gguf`);
     writeSyntheticModel(input, spec);

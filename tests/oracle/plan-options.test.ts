@@ -164,3 +164,21 @@ test('Q2_K_S is accepted when no tensor ends up q2_K, as llama.cpp accepts it', 
   // every quantizable tensor other than token_embd/output overridden away from q2_K
   await assertPlanMatchesOracle(SHARED_F16_GGUF, pydoc, { ftype: 'Q2_K_S', tensorTypes: [{ pattern: 'blk', type: 'q3_K' }] }, dir, 'Q2_K_S all overridden');
 });
+
+test('tensor type patterns: std::regex and our RegExp pick the same tensors', async () => {
+  const patterns = [
+    '\\_', '\\.', 'blk\\.[13]\\.', '[\\d]+\\.ffn', '^output', 'weight$', '(?=attn_v)', '(?!blk)...', 'a+?', '(?:up|gate)',
+    '[^a-z.0-9_]', 'blk\\.\\d{1}\\.attn_[qk]', 'ffn_(down|up){1,2}', '}', '\\k', '[{]', '.*',
+  ];
+  for (const pattern of patterns) {
+    await assertPlanMatchesOracle(SHARED_F16_GGUF, pydoc, { ftype: 'Q4_0', tensorTypes: [{ pattern, type: 'q8_0' }] }, dir, `pattern ${pattern}`);
+  }
+});
+
+test('tensor type patterns std::regex refuses are refused', () => {
+  for (const pattern of ['(?<=blk)', '(?<n>attn)', 'attn_(q', '\\p{L}', 'x{', 'a{2', '\\1', '[a-']) {
+    assertBothRefuse(SHARED_F16_GGUF, pydoc, { ftype: 'Q4_0', tensorTypes: [{ pattern, type: 'q8_0' }] }, dir, `bad pattern ${pattern}`, /invalid tensor type pattern/);
+  }
+  // where std::regex reads a pattern differently, the plan refuses rather than guess
+  assert.throws(() => planQuantization(pydoc, { ftype: 'Q4_0', tensorTypes: [{ pattern: '[[:alpha:]]+_q', type: 'q8_0' }] }), /POSIX bracket expressions/);
+});

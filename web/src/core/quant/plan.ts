@@ -17,6 +17,7 @@ import { outputMetadata } from './output-metadata.ts';
 import { sortLikeLlamaLoader } from './tensor-order.ts';
 import { allowsQuantization, ggmlNDims, isOutputWeight, isTokenEmbedding, tensorCategory } from './tensor-roles.ts';
 import { chooseTensorType, type TypeRequest } from './tensor-type.ts';
+import { compileTensorTypePattern } from './tensor-type-pattern.ts';
 
 export interface PlanInputTensor {
   readonly name: string;
@@ -68,20 +69,24 @@ function typeName(id: number): string {
   return ggmlType(id)?.name ?? `type ${id}`;
 }
 
+/** i-quants of 3 bits or fewer: llama.cpp refuses to quantize to them without an importance matrix */
+const IMATRIX_TYPES: readonly number[] = [GgmlType.IQ3_XXS, GgmlType.IQ2_XXS, GgmlType.IQ2_XS, GgmlType.IQ2_S, GgmlType.IQ1_M, GgmlType.IQ1_S];
+
+/** A type named in an option: refused up front when Quantsmith cannot produce it. */
+function producibleType(name: string, what: string): number {
+  const t = parseGgmlTypeName(name, what);
+  if (IMATRIX_TYPES.includes(t.id)) {
+    throw new QuantsmithError(`${what}: type ${t.name} requires an importance matrix, which Quantsmith does not support`);
+  }
+  if (!t.kernel) throw new QuantsmithError(`${what}: Quantsmith cannot produce type ${t.name}`);
+  return t.id;
+}
+
 function compileTensorTypes(options: QuantizeOptions): TypeRequest['tensorTypes'] {
-  return (options.tensorTypes ?? []).map((o) => {
-    // std::regex (ECMAScript grammar) has no lookbehind and no named groups; refuse what it would refuse
-    if (o.pattern.includes('(?<')) {
-      throw new QuantsmithError(`invalid tensor type pattern '${o.pattern}': lookbehind and named groups are not supported`);
-    }
-    let regex: RegExp;
-    try {
-      regex = new RegExp(o.pattern);
-    } catch {
-      throw new QuantsmithError(`invalid tensor type pattern '${o.pattern}': not a valid regular expression`);
-    }
-    return { regex, type: parseGgmlTypeName(o.type, `--tensor-type '${o.pattern}'`).id };
-  });
+  return (options.tensorTypes ?? []).map((o) => ({
+    regex: compileTensorTypePattern(o.pattern),
+    type: producibleType(o.type, `--tensor-type '${o.pattern}'`),
+  }));
 }
 
 function checkKvOverrides(overrides: readonly KvOverride[]): void {
@@ -103,8 +108,7 @@ function checkKvOverrides(overrides: readonly KvOverride[]): void {
 /** llama.cpp's tensor_requires_imatrix: i-quants of 3 bits or fewer, and Q2_K in a Q2_K_S file. */
 function requiresImatrix(name: string, type: number, ftype: LlamaFtype): boolean {
   if (isTokenEmbedding(name) || isOutputWeight(name)) return false;
-  const needs: readonly number[] = [GgmlType.IQ3_XXS, GgmlType.IQ2_XXS, GgmlType.IQ2_XS, GgmlType.IQ2_S, GgmlType.IQ1_M, GgmlType.IQ1_S];
-  return needs.includes(type) || (type === GgmlType.Q2_K && ftype.name === 'Q2_K_S');
+  return IMATRIX_TYPES.includes(type) || (type === GgmlType.Q2_K && ftype.name === 'Q2_K_S');
 }
 
 /** Types Quantsmith can read rows of as F32 (llama.cpp's dequantize step, which also accepts F32 as is). */
@@ -125,8 +129,8 @@ export function planQuantization(model: PlanInput, options: QuantizeOptions): Qu
   const request: TypeRequest = {
     ftype: ftype.id,
     defaultType: ftype.defaultType,
-    outputTensorType: options.outputTensorType === undefined ? undefined : parseGgmlTypeName(options.outputTensorType, '--output-tensor-type').id,
-    tokenEmbeddingType: options.tokenEmbeddingType === undefined ? undefined : parseGgmlTypeName(options.tokenEmbeddingType, '--token-embedding-type').id,
+    outputTensorType: options.outputTensorType === undefined ? undefined : producibleType(options.outputTensorType, '--output-tensor-type'),
+    tokenEmbeddingType: options.tokenEmbeddingType === undefined ? undefined : producibleType(options.tokenEmbeddingType, '--token-embedding-type'),
     pure: options.pure ?? false,
     tensorTypes: compileTensorTypes(options),
   };
