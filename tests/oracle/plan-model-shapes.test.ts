@@ -1,6 +1,6 @@
 // The plan against llama.cpp's quantizer on models shaped to reach rarer rules: an 80-layer llama and
 // qwen2 (llama.cpp's "70B" attn_v bump), rows of 32 (every k-quant falls back) and of 48 (even 32-blocks
-// do not fit: F16), multi-query attention (GQA 4 and more).
+// do not fit: F16), multi-query attention (GQA 4 and more), Falcon's own rules, the architecture check.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -9,7 +9,10 @@ import { GgmlType } from '../../web/src/core/quant/ggml-types.ts';
 import type { QuantPlan } from '../../web/src/core/quant/plan.ts';
 import { writeSyntheticModel, type SyntheticModelSpec } from '../fixtures/synthetic-models.ts';
 import { scratchDir } from '../helpers/paths.ts';
-import { assertPlanMatchesOracle, assertSameDecision, readHeader } from './plan-support.ts';
+import { assertBothRefuse, assertPlanMatchesOracle, assertSameDecision, readHeader } from './plan-support.ts';
+import { writeGgufFile } from '../fixtures/gguf-file.ts';
+import type { GgufTensorSpec } from '../../web/src/core/formats/gguf/writer.ts';
+import { GgufValueType as V, type GgufKV } from '../../web/src/core/formats/gguf/model.ts';
 
 const dir = scratchDir('quantsmith-plan-shapes-');
 
@@ -59,4 +62,51 @@ test('rows of 48: types fall back to F16, and the plan counts every fallback', a
   // ffn_down rows are 96 long (a multiple of 32); all other 2-D weights have rows of 48
   for (const t of q) assert.equal(t.outputType, t.name.includes('ffn_down') ? GgmlType.Q4_0 : GgmlType.F16, t.name);
   assert.equal(plan.fallbackCount, q.filter((t) => !t.name.includes('ffn_down')).length);
+});
+
+/** A small Falcon-architecture file (fused QKV, no gate), zero weights: llama.cpp's Falcon rules differ. */
+function writeFalcon(path: string): void {
+  const nEmbd = 256, nFf = 512, nVocab = 320, nLayer = 8;
+  const u32 = (key: string, value: number): GgufKV => ({ key, type: V.UINT32, value });
+  const metadata: GgufKV[] = [
+    { key: 'general.architecture', type: V.STRING, value: 'falcon' },
+    u32('falcon.context_length', 2048), u32('falcon.embedding_length', nEmbd), u32('falcon.block_count', nLayer),
+    u32('falcon.feed_forward_length', nFf), u32('falcon.attention.head_count', 8), u32('falcon.attention.head_count_kv', 1),
+    { key: 'falcon.attention.layer_norm_epsilon', type: V.FLOAT32, value: Math.fround(1e-5) },
+    u32('general.file_type', 1),
+  ];
+  const f16 = (name: string, shape: number[]): GgufTensorSpec => ({ name, shape, type: GgmlType.F16 });
+  const f32 = (name: string, n: number): GgufTensorSpec => ({ name, shape: [n], type: GgmlType.F32 });
+  const tensors = [f16('token_embd.weight', [nEmbd, nVocab])];
+  for (let i = 0; i < nLayer; i++) {
+    tensors.push(
+      f32(`blk.${i}.attn_norm.weight`, nEmbd), f32(`blk.${i}.attn_norm.bias`, nEmbd),
+      f16(`blk.${i}.attn_qkv.weight`, [nEmbd, nEmbd + 2 * 32]), f16(`blk.${i}.attn_output.weight`, [nEmbd, nEmbd]),
+      f16(`blk.${i}.ffn_up.weight`, [nEmbd, nFf]), f16(`blk.${i}.ffn_down.weight`, [nFf, nEmbd]),
+    );
+  }
+  tensors.push(f32('output_norm.weight', nEmbd), f32('output_norm.bias', nEmbd), f16('output.weight', [nEmbd, nVocab]));
+  writeGgufFile(path, { metadata, tensors });
+}
+
+test('falcon: every ftype\'s plan matches llama.cpp\'s file header (Falcon-specific rules)', async (t) => {
+  const input = join(dir, 'falcon.gguf');
+  writeFalcon(input);
+  const header = await readHeader(input);
+  for (const ftype of FTYPES) {
+    await t.test(ftype.name, async () => {
+      if (ftype.needsImatrix) await assertSameDecision(input, header, { ftype: ftype.name }, dir, `falcon-${ftype.name}`);
+      else await assertPlanMatchesOracle(input, header, { ftype: ftype.name }, dir, `falcon-${ftype.name}`);
+    });
+  }
+});
+
+test('the architecture comes from general.architecture, overrides included: unknown ones are refused', async () => {
+  const input = join(dir, 'arch-override.gguf');
+  writeSyntheticModel(input, SPECS[3]);
+  const header = await readHeader(input);
+  const refused = (value: string) => ({ ftype: 'Q8_0', kvOverrides: [{ key: 'general.architecture', type: 'str' as const, value }] });
+  assertBothRefuse(input, header, refused('not-an-arch'), dir, 'unknown arch', /unknown model architecture: 'not-an-arch'/);
+  // a known architecture whose keys the file lacks
+  assertBothRefuse(input, header, refused('qwen2'), dir, 'arch without its keys', /key not found in model: qwen2.block_count/);
 });
