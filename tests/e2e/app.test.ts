@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { oracleQuantizeFile, oracleQuietLogs } from '../oracle/llama-cpp.ts';
-import { SHARED_F16_GGUF } from '../helpers/paths.ts';
+import { SHARED_F16_GGUF, SHARED_MODEL_DIR } from '../helpers/paths.ts';
 import {
   buildApp, describeViolations, launchBrowser, pickersIntoOpfs, readOpfsFolder, scratch, seriousA11yViolations, serve,
   type StaticServer,
@@ -138,6 +138,25 @@ test('cancel halfway: the run stops and no output file is committed', { timeout:
 
   // the page is ready for another run afterwards
   assert.equal(await page.getByRole('button', { name: 'Quantize', exact: true }).isEnabled(), true);
+  await page.close();
+});
+
+test('a Hugging Face folder opened through the folder input quantizes to what llama.cpp makes of its F16 GGUF', { timeout: 120_000 }, async () => {
+  const page = await openApp();
+  await page.evaluate(`window.__outputFolder = 'from-folder'`);
+  await page.getByTestId('model-folder-input').setInputFiles(SHARED_MODEL_DIR);
+  await page.getByRole('heading', { level: 2, name: /Pydoc Llama 5m/ }).waitFor({ timeout: 30_000 });
+  assert.match((await page.locator('dd', { hasText: 'Hugging Face safetensors' }).textContent()) ?? '', /converted/);
+  await page.getByLabel('Q4_K_M', { exact: true }).uncheck();
+  await page.getByLabel('Q8_0', { exact: true }).check();
+  await page.getByRole('button', { name: 'Quantize', exact: true }).click();
+  await page.getByRole('heading', { name: /^Done in/ }).waitFor({ timeout: 90_000 });
+  const files = await readOpfsFolder(page, 'from-folder');
+  assertSameBytes(files.get(OUT.Q8_0), expected.get('Q8_0')!, `${OUT.Q8_0} from the folder`);
+  assert.match(
+    (await page.getByTestId('llama-Q8_0').textContent()) ?? '',
+    /^python convert_hf_to_gguf\.py pydoc-llama-5m --outtype f16 --outfile pydoc-llama-5m-F16\.gguf\nllama-quantize pydoc-llama-5m-F16\.gguf pydoc-llama-5m-Q8_0\.gguf Q8_0$/,
+  );
   await page.close();
 });
 

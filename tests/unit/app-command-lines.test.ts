@@ -1,7 +1,7 @@
 // The command lines the results show, and the default output names: what a user would paste into a shell.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { llamaQuantizeCommand, quantsmithCommand, shellQuote } from '../../web/src/app/run/command-lines.ts';
+import { llamaCppCommands, llamaQuantizeCommand, quantsmithCommand, shellQuote } from '../../web/src/app/run/command-lines.ts';
 import { modelBaseName, outputFileName } from '../../web/src/app/run/output-names.ts';
 import type { Preset } from '../../web/src/app/presets/preset.ts';
 
@@ -47,4 +47,14 @@ test('output names follow llama.cpp: the float suffix gives way to the type', ()
   assert.equal(outputFileName('Model.BF16.GGUF', 'Q8_0'), 'Model-Q8_0.gguf');
   assert.equal(outputFileName('tiny.gguf', 'Q8_0'), 'tiny-Q8_0.gguf');
   assert.equal(modelBaseName('f16.gguf'), 'f16');
+});
+
+test('for a Hugging Face folder, llama.cpp needs its converter first', () => {
+  const lines = llamaCppCommands('models/pydoc-llama-5m', 'out-Q8_0.gguf', 'Q8_0', plain, 'f16');
+  assert.equal(
+    lines,
+    'python convert_hf_to_gguf.py models/pydoc-llama-5m --outtype f16 --outfile pydoc-llama-5m-F16.gguf\n' +
+      'llama-quantize pydoc-llama-5m-F16.gguf out-Q8_0.gguf Q8_0',
+  );
+  assert.equal(llamaCppCommands('m.gguf', 'o.gguf', 'Q8_0', plain), 'llama-quantize m.gguf o.gguf Q8_0', 'a GGUF needs one step');
 });

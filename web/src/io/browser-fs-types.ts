@@ -43,3 +43,12 @@ export function isPickerDismissed(err: unknown): boolean {
 export const GGUF_PICKER_TYPES: FilePickerAcceptType[] = [
   { description: 'GGUF model', accept: { 'application/octet-stream': ['.gguf'] } },
 ];
+
+/** Duck-typed: FileSystemDirectoryHandle is not a global in every browser. */
+export function isDirectoryHandle(x: unknown): x is FileSystemDirectoryHandle {
+  return typeof x === 'object' && x !== null && (x as FileSystemHandle).kind === 'directory' && 'getFileHandle' in x;
+}
+
+export function isFileHandle(x: unknown): x is FileSystemFileHandle {
+  return typeof x === 'object' && x !== null && (x as FileSystemHandle).kind === 'file' && 'getFile' in x;
+}

@@ -2,16 +2,27 @@
 // what to do when it cannot be opened.
 import type { ModelSource } from '../../core/engine/model-source.ts';
 import { QuantsmithError } from '../../core/errors.ts';
+import { isHfFolder, openHfModel } from '../../core/formats/hf/index.ts';
+import type { ModelFolder } from '../../core/formats/hf/model-folder.ts';
+import { folderFromFiles, folderFromHandle } from '../../io/browser-folder.ts';
+import { isDirectoryHandle } from '../../io/browser-fs-types.ts';
 import { openModelFile } from '../engine/engine.ts';
 
 export async function openFile(file: File): Promise<ModelSource> {
   return openModelFile(file, file.name);
 }
 
-/** A Hugging Face model folder, as a handle (pickers, drops) or as files (the folder input). */
-export async function openFolder(folder: FileSystemDirectoryHandle | readonly File[]): Promise<ModelSource> {
-  const name = Array.isArray(folder) ? (folder[0]?.webkitRelativePath.split('/')[0] || 'the files') : (folder as FileSystemDirectoryHandle).name;
-  throw new QuantsmithError(`${name}: Hugging Face model folders are not supported yet; open a .gguf file instead`);
+/** A Hugging Face model folder: a directory handle, the folder input's files, or loose dropped files. */
+export async function openFolder(folder: FileSystemDirectoryHandle | ModelFolder | readonly File[]): Promise<ModelSource> {
+  const modelFolder = Array.isArray(folder)
+    ? folderFromFiles(folder as readonly File[])
+    : isDirectoryHandle(folder)
+      ? await folderFromHandle(folder)
+      : (folder as ModelFolder);
+  if (!isHfFolder(modelFolder.list())) {
+    throw new QuantsmithError(`${modelFolder.name} is not a Hugging Face model folder (it needs config.json and .safetensors weights)`);
+  }
+  return openHfModel(modelFolder);
 }
 
 /** What a drop on the page holds, taken from the DataTransfer while the drop event lasts. */
@@ -19,7 +30,8 @@ export interface DroppedItems {
   /** File System Access handles, where the browser gives them (Chromium) */
   readonly handles: Promise<(FileSystemHandle | null)[]>;
   readonly files: readonly File[];
-  readonly anyDirectory: boolean;
+  /** a dropped folder seen through the older entries API (browsers without handles) */
+  readonly directoryEntry: FileSystemDirectoryEntry | undefined;
 }
 
 export function readDrop(data: DataTransfer): DroppedItems {
@@ -27,6 +39,24 @@ export function readDrop(data: DataTransfer): DroppedItems {
   type WithHandle = DataTransferItem & { getAsFileSystemHandle?(): Promise<FileSystemHandle | null> };
   // every call must happen now: the DataTransfer is emptied once the event handler returns
   const handles = Promise.all(items.map((i) => (i as WithHandle).getAsFileSystemHandle?.().catch(() => null) ?? Promise.resolve(null)));
-  const anyDirectory = items.some((i) => i.webkitGetAsEntry?.()?.isDirectory === true);
-  return { handles, files: [...data.files], anyDirectory };
+  const entry = items.map((i) => i.webkitGetAsEntry?.()).find((e) => e?.isDirectory);
+  return { handles, files: [...data.files], directoryEntry: entry as FileSystemDirectoryEntry | undefined };
+}
+
+/** The files directly inside a dropped folder entry, as a ModelFolder named like the folder. */
+export async function folderFromEntry(dir: FileSystemDirectoryEntry): Promise<ModelFolder> {
+  const reader = dir.createReader();
+  const entries: FileSystemEntry[] = [];
+  // readEntries returns the listing in batches until an empty one
+  for (;;) {
+    const batch = await new Promise<FileSystemEntry[]>((resolve, reject) => reader.readEntries(resolve, reject));
+    if (batch.length === 0) break;
+    entries.push(...batch);
+  }
+  const files = await Promise.all(
+    entries
+      .filter((e): e is FileSystemFileEntry => e.isFile)
+      .map((e) => new Promise<File>((resolve, reject) => e.file(resolve, reject))),
+  );
+  return folderFromFiles(files, dir.name);
 }

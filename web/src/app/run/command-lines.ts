@@ -27,3 +27,16 @@ export function quantsmithCommand(input: string, output: string, type: string, p
 export function llamaQuantizeCommand(input: string, output: string, type: string, p: Preset): string {
   return ['llama-quantize', ...optionWords(p), input, output, type].map(shellQuote).join(' ');
 }
+
+export type FloatOuttype = 'f32' | 'f16' | 'bf16';
+
+/**
+ * What llama.cpp runs for the same output. A Hugging Face folder takes two steps there: its converter
+ * (--outtype the folder's own float type, as Quantsmith converts it), then llama-quantize on the result.
+ */
+export function llamaCppCommands(input: string, output: string, type: string, p: Preset, hfOuttype?: FloatOuttype): string {
+  if (!hfOuttype) return llamaQuantizeCommand(input, output, type, p);
+  const converted = `${input.replace(/\/+$/, '').split('/').pop() || 'model'}-${hfOuttype.toUpperCase()}.gguf`;
+  const convert = ['python', 'convert_hf_to_gguf.py', input, '--outtype', hfOuttype, '--outfile', converted].map(shellQuote).join(' ');
+  return `${convert}\n${llamaQuantizeCommand(converted, output, type, p)}`;
+}

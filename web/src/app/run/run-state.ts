@@ -2,6 +2,7 @@
 import type { JobProgress } from '../../core/engine/api.ts';
 import type { QuantPlan } from '../../core/quant/plan.ts';
 import type { Preset } from '../presets/preset.ts';
+import type { FloatOuttype } from './command-lines.ts';
 
 export interface RunOutput {
   /** llama.cpp ftype name */
@@ -37,6 +38,8 @@ export type RunState =
       readonly outputs: readonly FinishedOutput[];
       readonly seconds: number;
       readonly preset: Preset;
+      /** set when the source was a Hugging Face folder: the float type it was converted to */
+      readonly hfOuttype?: FloatOuttype;
     }
   | { readonly kind: 'cancelled'; readonly modelName: string }
   | { readonly kind: 'failed'; readonly modelName: string; readonly message: string };
