@@ -177,3 +177,56 @@ export function oracleQuietLogs(quiet = true): void {
     logSet(null, null);
   }
 }
+
+const ModelParams = koffi.struct('llama_model_params', {
+  devices: 'void *',
+  tensor_buft_overrides: 'void *',
+  n_gpu_layers: 'int32',
+  split_mode: 'int32',
+  load_mode: 'int32',
+  lazy_mode: 'int32',
+  main_gpu: 'int32',
+  tensor_split: 'void *',
+  progress_callback: 'void *',
+  progress_callback_user_data: 'void *',
+  kv_overrides: 'void *',
+  vocab_only: 'bool',
+  check_tensors: 'bool',
+  use_extra_bufts: 'bool',
+  no_host: 'bool',
+  no_alloc: 'bool',
+  load_mtp: 'bool',
+});
+const modelDefaultParams = llama.func('llama_model_params llama_model_default_params(void)');
+const modelLoadFromFile = llama.func('void *llama_model_load_from_file(const char *path, llama_model_params params)');
+const modelFree = llama.func('void llama_model_free(void *model)');
+const modelGetVocab = llama.func('const void *llama_model_get_vocab(const void *model)');
+const vocabNTokens = llama.func('int32 llama_vocab_n_tokens(const void *vocab)');
+const tokenizeText = llama.func('int32 llama_tokenize(const void *vocab, const char *text, int32 text_len, _Out_ int32 *tokens, int32 n_tokens_max, bool add_special, bool parse_special)');
+
+export interface OracleVocab {
+  readonly nTokens: number;
+  /** llama_tokenize with parse_special off */
+  tokenize(text: string, addSpecial: boolean): number[];
+  free(): void;
+}
+
+/** Loads only a GGUF file's vocabulary (llama_model_load_from_file with vocab_only); null if llama.cpp refuses it. */
+export function oracleLoadVocab(path: string): OracleVocab | null {
+  const params = modelDefaultParams() as Record<string, unknown>;
+  params.vocab_only = true;
+  const model = modelLoadFromFile(path, params);
+  if (!model) return null;
+  const vocab = modelGetVocab(model);
+  return {
+    nTokens: vocabNTokens(vocab) as number,
+    tokenize(text: string, addSpecial: boolean): number[] {
+      const bytes = Buffer.from(text, 'utf8');
+      const out = new Int32Array(bytes.length + 8);
+      const n = tokenizeText(vocab, text, bytes.length, out, out.length, addSpecial, false) as number;
+      if (n < 0) throw new Error(`llama_tokenize needs ${-n} tokens`);
+      return [...out.subarray(0, n)];
+    },
+    free: () => modelFree(model),
+  };
+}

@@ -52,13 +52,15 @@ export function preTokenizerName(tokenizer: Tokenizer): string {
 export async function createBpeVocab(files: FolderFiles, hparams: Json): Promise<BpeVocab> {
   const tokenizer = await loadTokenizer(files);
   const vocab = tokenizer.get_vocab(true);
-  const vocabSize = 'vocab_size' in hparams ? hparams.vocab_size : vocab.size;
+  const vocabSize = 'vocab_size' in hparams ? hparams.vocab_size : [...vocab.keys()].filter((t) => typeof t === 'string').length;
   if (!Number.isSafeInteger(vocabSize) || (vocabSize as number) < 0) {
     throw new QuantsmithError(`config.json: vocab_size ${JSON.stringify(vocabSize)} is not a count`);
   }
   const byId = new Map<number, string>();
   let maxId = -1;
   for (const [token, id] of vocab) {
+    // tokenizers.js lists the holes of a sparse vocabulary under an undefined token
+    if (typeof token !== 'string') continue;
     byId.set(id, token);
     maxId = Math.max(maxId, id);
   }
