@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { oracleQuantizeFile, oracleQuietLogs } from '../oracle/llama-cpp.ts';
 import { SHARED_F16_GGUF, SHARED_MODEL_DIR } from '../helpers/paths.ts';
@@ -20,6 +20,7 @@ const FTYPE = { Q4_K_M: 15, Q8_0: 7 } as const;
 const OUT = { Q4_K_M: 'pydoc-llama-5m-Q4_K_M.gguf', Q8_0: 'pydoc-llama-5m-Q8_0.gguf' } as const;
 
 let server: StaticServer;
+let dist: string;
 let context: BrowserContext;
 let work: string;
 const expected = new Map<string, Buffer>();
@@ -33,7 +34,8 @@ before(async () => {
     assert.equal(oracleQuantizeFile(SHARED_F16_GGUF, out, { ftype }), 0, `llama.cpp failed to quantize to ${type}`);
     expected.set(type, readFileSync(out));
   }
-  server = await serve(buildApp());
+  dist = buildApp();
+  server = await serve(dist);
   context = await launchBrowser();
   await pickersIntoOpfs(context);
 });
@@ -267,10 +269,30 @@ test('axe-core finds no serious or critical violations on the main screens', { t
   await page.close();
 });
 
+test('a new deployment is offered with an update prompt, and taken on request', { timeout: 60_000 }, async () => {
+  const page = await openApp();
+  await page.evaluate(`navigator.serviceWorker.ready`);
+  const before = await page.evaluate(`navigator.serviceWorker.controller?.scriptURL ?? ''`);
+  // a new version: any byte change of the service worker script is a new deployment to the browser
+  appendFileSync(join(dist, 'sw.js'), `\n// redeployed ${Date.now()}\n`);
+  await page.reload();
+  const prompt = page.getByText('A new version of Quantsmith is ready.');
+  await prompt.waitFor({ timeout: 30_000 });
+  await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Reload to update' }).click()]);
+  await page.getByRole('heading', { name: 'Open a model' }).waitFor();
+  assert.equal(await prompt.count(), 0, 'the prompt is gone after updating');
+  assert.equal(await page.evaluate(`navigator.serviceWorker.controller?.scriptURL ?? ''`), before, 'same script URL, new version');
+  assert.equal(await page.evaluate(`navigator.serviceWorker.getRegistration().then((r) => !r.waiting)`), true, 'nothing left waiting');
+  await page.close();
+});
+
 test('offline: after one visit the app reloads and quantizes with the network gone', { timeout: 120_000 }, async () => {
   const page = await openApp();
   const controlled = await page.evaluate(`navigator.serviceWorker.ready.then((r) => !!r.active)`);
   assert.equal(controlled, true, 'a service worker is active');
+  // the sample model, once tried, is kept for offline use too
+  await page.getByRole('button', { name: /Try the sample model/ }).click();
+  await page.getByRole('heading', { level: 2, name: /Pydoc Llama 5m/ }).waitFor({ timeout: 30_000 });
   await server.close();
   await context.setOffline(true);
   try {
@@ -285,6 +307,11 @@ test('offline: after one visit the app reloads and quantizes with the network go
     await page.getByRole('heading', { name: /^Done in/ }).waitFor({ timeout: 90_000 });
     const files = await readOpfsFolder(page, 'offline');
     assertSameBytes(files.get(OUT.Q8_0), expected.get('Q8_0')!, `${OUT.Q8_0} made offline`);
+
+    await page.reload();
+    await page.getByRole('button', { name: /Try the sample model/ }).click();
+    await page.getByRole('heading', { level: 2, name: /Pydoc Llama 5m/ }).waitFor({ timeout: 30_000 });
+    assert.equal(await page.getByRole('alert').count(), 0, 'the sample opened offline without an error');
   } finally {
     await context.setOffline(false);
   }
