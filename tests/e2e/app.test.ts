@@ -162,6 +162,28 @@ test('a Hugging Face folder opened through the folder input quantizes to what ll
   await page.close();
 });
 
+test('without the File System Access API the outputs are staged and downloaded', { timeout: 120_000 }, async () => {
+  const page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  // as in Firefox and Safari: no pickers at all (this page-level script runs after the context's)
+  await page.addInitScript(`delete window.showOpenFilePicker; delete window.showSaveFilePicker; delete window.showDirectoryPicker;`);
+  await page.goto(server.url);
+  await openModel(page, SHARED_F16_GGUF, /Pydoc Llama 5m/);
+  await page.getByLabel('Q4_K_M', { exact: true }).uncheck();
+  await page.getByLabel('Q8_0', { exact: true }).check();
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: 90_000 }),
+    page.getByRole('button', { name: 'Quantize', exact: true }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), OUT.Q8_0);
+  const path = join(work, 'downloaded.gguf');
+  await download.saveAs(path);
+  assertSameBytes(readFileSync(path), expected.get('Q8_0')!, `downloaded ${OUT.Q8_0}`);
+  await page.getByRole('heading', { name: /^Done in/ }).waitFor();
+  assert.match((await page.getByTestId('result-Q8_0').textContent()) ?? '', /\(download\)/);
+  await page.close();
+});
+
 const EVERY_OPTION =
   'type=Q5_K_M,Q8_0&output-tensor-type=q6_K&token-embedding-type=q8_0&leave-output-tensor&pure&allow-requantize' +
   '&tensor-type=attn_v=q8_0&tensor-type=blk%5C.0%5C.ffn_down=f16&override-kv=general.name=str:My%20model' +
