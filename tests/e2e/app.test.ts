@@ -224,6 +224,20 @@ test('a preset link restores every option, and the page writes the same link bac
   assert.equal(await checked('Q5_K_M'), true);
   assert.equal(await page.getByRole('checkbox', { name: /^Pure\b/ }).isChecked(), true);
   assert.match((await page.getByTestId('size-Q5_K_M').textContent()) ?? '', /MB/);
+
+  // saved by name, the preset comes back in a later visit without a link
+  await page.getByLabel('Save as').fill('everything');
+  await page.getByRole('button', { name: 'Save preset' }).click();
+  await page.getByText('Saved as “everything”.').waitFor();
+  await page.goto('about:blank');
+  await page.goto(server.url);
+  await page.getByRole('heading', { name: 'Open a model' }).waitFor();
+  assert.equal(await checked('Q5_K_M'), false, 'a visit without a link starts from the defaults');
+  await page.getByLabel('Saved presets').selectOption('everything');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  assert.equal(await checked('Q5_K_M'), true);
+  assert.equal(await page.getByRole('textbox', { name: 'Metadata override 2', exact: true }).inputValue(), 'llama.context_length=int:256');
+  assert.equal(await page.evaluate('location.hash'), `#${EVERY_OPTION}`, 'applying a preset makes it the link');
   await page.close();
 });
 

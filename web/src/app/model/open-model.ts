@@ -9,6 +9,9 @@ import { isDirectoryHandle } from '../../io/browser-fs-types.ts';
 import { openModelFile } from '../engine/engine.ts';
 
 export async function openFile(file: File): Promise<ModelSource> {
+  if (/\.safetensors$|^config\.json$|\.safetensors\.index\.json$/i.test(file.name)) {
+    throw new QuantsmithError(`${file.name} is one file of a Hugging Face model; open or drop its whole folder instead`);
+  }
   return openModelFile(file, file.name);
 }
 
