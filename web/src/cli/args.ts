@@ -53,7 +53,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
   throw new UsageError(`unknown command '${command}'`);
 }
 
-function parse(args: readonly string[], options: Parameters<typeof parseArgs>[0]['options']) {
+function parse(args: readonly string[], options: NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>) {
   try {
     return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
   } catch (e) {

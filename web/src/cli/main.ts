@@ -9,6 +9,11 @@ import { inspectText } from './inspect.ts';
 import { openInput } from './open-input.ts';
 
 export async function main(argv: readonly string[]): Promise<number> {
+  // `quantsmith inspect x | head`: a closed pipe ends the output, it is not an error
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   const out = (line: string) => process.stdout.write(`${line}\n`);
   try {
     const args = parseCli(argv);

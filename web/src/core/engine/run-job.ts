@@ -33,23 +33,23 @@ export async function runJob(
 ): Promise<JobResult> {
   if (outputs.length === 0) throw new QuantsmithError('nothing to do: no output was requested');
   const { signal, onProgress, slabBytes = DEFAULT_SLAB_BYTES } = options;
-  const planned = outputs.map((o) => planOutput(source, o.options));
-  const order = sharedTensorOrder(planned);
-  const byName = new Map(source.tensors.map((t) => [t.name, t]));
   const sinks = outputs.map((o) => o.sink);
   const written = outputs.map(() => 0);
-  const bytesTotal = order.reduce((sum, name) => sum + byName.get(name)!.byteLength, 0);
-  const meter = new ProgressMeter(bytesTotal, onProgress);
-  let bytesDone = 0;
-
+  const inFlight: SlabWork[] = [];
   const onAbort = () => pool.cancel();
   signal?.addEventListener('abort', onAbort);
   try {
+    // a refused plan aborts the sinks like any other failure: no output is left behind
+    const planned = outputs.map((o) => planOutput(source, o.options));
+    const order = sharedTensorOrder(planned);
+    const byName = new Map(source.tensors.map((t) => [t.name, t]));
+    const bytesTotal = order.reduce((sum, name) => sum + byName.get(name)!.byteLength, 0);
+    const meter = new ProgressMeter(bytesTotal, onProgress);
+    let bytesDone = 0;
     throwIfAborted(signal);
     const headers = planned.map((p) => encodeOutputHeader(p));
     await Promise.all(sinks.map((sink, k) => write(sink, k, headers[k])));
 
-    const inFlight: SlabWork[] = [];
     const window = pool.size * 2;
 
     const drainOne = async () => {
@@ -100,7 +100,8 @@ export async function runJob(
       sourceBytes: bytesTotal,
     };
   } catch (err) {
-    pool.cancel();
+    // stop the slabs still being converted for this job; they would only be thrown away
+    if (inFlight.length > 0) pool.cancel();
     await Promise.allSettled(sinks.map((s) => s.abort()));
     if (signal?.aborted) throw new CancelledError();
     throw err;

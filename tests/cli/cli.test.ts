@@ -1,0 +1,178 @@
+// The CLI twin as a user runs it: a real process, real files, exit codes and messages.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync, writeFileSync, existsSync, statSync, copyFileSync, openSync, readSync, closeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { CLI_BIN, SHARED_F16_GGUF, scratchDir } from '../helpers/paths.ts';
+import { oracleQuantizeFile } from '../oracle/llama-cpp.ts';
+import { writeSyntheticModel } from '../fixtures/synthetic-models.ts';
+
+const dir = scratchDir();
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI_BIN, ...args], { encoding: 'utf8', cwd: dir });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+const inputHash = sha(SHARED_F16_GGUF);
+
+function assertOneLineError(r: { status: number | null; stderr: string }, pattern: RegExp) {
+  assert.equal(r.status, 1, `exit status 1 expected, stderr: ${r.stderr}`);
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `one line expected, got:\n${r.stderr}`);
+  assert.match(lines[0], pattern);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+}
+
+/** Nothing that looks like a finished or partial output is left in `folder` apart from `allowed`. */
+function assertOnlyFiles(folder: string, allowed: string[]) {
+  assert.deepEqual(readdirSync(folder).sort(), [...allowed].sort());
+}
+
+test('quantize Q4_K_M writes exactly the bytes llama.cpp writes, and a one-line summary', () => {
+  const work = join(dir, 'q4km');
+  spawnSync('mkdir', ['-p', work]);
+  const ours = join(work, 'ours.gguf');
+  const theirs = join(dir, 'oracle-q4km.gguf');
+  assert.equal(oracleQuantizeFile(SHARED_F16_GGUF, theirs, { ftype: 15 }), 0);
+  const r = cli('quantize', SHARED_F16_GGUF, '-o', ours, '-t', 'Q4_K_M', '--threads', '2');
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(readFileSync(ours).equals(readFileSync(theirs)), 'output differs from llama.cpp');
+  assert.equal(statSync(ours).size, 3439680, 'size listed in the model README');
+  const summary = r.stdout.trim().split('\n');
+  assert.equal(summary.length, 1);
+  assert.match(summary[0], /ours\.gguf: 3\.44 MB Q4_K_M, 32\.5% of 10\.6 MB .* in .* MB\/s/);
+  assertOnlyFiles(work, ['ours.gguf']);
+  assert.equal(sha(SHARED_F16_GGUF), inputHash, 'input untouched');
+});
+
+test('--dry-run prints the plan and the exact size, and writes nothing', () => {
+  const out = join(dir, 'dry.gguf');
+  const r = cli('quantize', SHARED_F16_GGUF, '-o', out, '-t', 'Q5_K_M', '--dry-run');
+  assert.equal(r.status, 0, r.stderr);
+  // Q5_K_M gives attn_v more bits in some layers only (llama.cpp's use_more_bits: layers 2 and 3 of 4)
+  assert.match(r.stdout, /^blk\.0\.attn_v\.weight\s+\[256, 128\]\s+f16\s+-> q5_K$/m);
+  assert.match(r.stdout, /^blk\.3\.attn_v\.weight\s+\[256, 128\]\s+f16\s+-> q6_K$/m);
+  assert.match(r.stdout, /^output_norm\.weight\s+\[256\]\s+f32\s+-> f32$/m);
+  assert.match(r.stdout, /Q5_K_M: 3906624 bytes/);
+  assert.equal(existsSync(out), false);
+});
+
+test('inspect prints the metadata and the tensor table', () => {
+  const r = cli('inspect', SHARED_F16_GGUF);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /general\.architecture\s+string\s+"llama"/);
+  assert.match(r.stdout, /llama\.block_count\s+uint32\s+4/);
+  assert.match(r.stdout, /tokenizer\.ggml\.tokens\s+array<string>\s+\["<unk>", "<s>", "<\/s>",.*4096 items\]/);
+  assert.match(r.stdout, /blk\.0\.ffn_down\.weight\s+\[768, 256\]\s+f16\s+393216/);
+  assert.match(r.stdout, /39 tensors, [\d,]+ parameters/);
+});
+
+test('usage errors exit with status 2 and show the usage', () => {
+  for (const args of [[], ['quantize'], ['quantize', SHARED_F16_GGUF, '-o', 'x.gguf'], ['quantize', SHARED_F16_GGUF, '-t', 'Q8_0'], ['frobnicate'], ['quantize', SHARED_F16_GGUF, '-o', 'x.gguf', '-t', 'Q8_0', '--bogus'], ['quantize', SHARED_F16_GGUF, '-o', 'x.gguf', '-t', 'Q8_0', '--threads', 'two']]) {
+    const r = cli(...args);
+    if (args.length === 0) {
+      assert.equal(r.status, 0); // bare command prints help
+      assert.match(r.stdout, /usage:/);
+      continue;
+    }
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /usage:/);
+  }
+  assert.equal(existsSync(join(dir, 'x.gguf')), false);
+});
+
+test('an unknown quant type is refused by name', () => {
+  const r = cli('quantize', SHARED_F16_GGUF, '-o', join(dir, 'y.gguf'), '-t', 'Q4_K_X');
+  assertOneLineError(r, /Q4_K_X/);
+  assert.equal(existsSync(join(dir, 'y.gguf')), false);
+});
+
+test('Q2_K_S is refused because it needs an importance matrix, as llama.cpp refuses it', () => {
+  const r = cli('quantize', SHARED_F16_GGUF, '-o', join(dir, 'q2ks.gguf'), '-t', 'Q2_K_S');
+  assertOneLineError(r, /importance matrix/i);
+  assert.equal(existsSync(join(dir, 'q2ks.gguf')), false);
+});
+
+test('the input cannot be the output', () => {
+  const copy = join(dir, 'self.gguf');
+  copyFileSync(SHARED_F16_GGUF, copy);
+  const r = cli('quantize', copy, '-o', copy, '-t', 'Q8_0');
+  assertOneLineError(r, /is the input/);
+  assert.equal(sha(copy), inputHash);
+});
+
+function badFile(name: string, bytes: Uint8Array): string {
+  const path = join(dir, name);
+  writeFileSync(path, bytes);
+  return path;
+}
+
+function headOfModel(n: number): Buffer {
+  const buf = Buffer.alloc(n);
+  const fd = openSync(SHARED_F16_GGUF, 'r');
+  readSync(fd, buf, 0, n, 0);
+  closeSync(fd);
+  return buf;
+}
+
+test('bad inputs exit 1 with one line naming the problem, and leave no output', () => {
+  const whole = readFileSync(SHARED_F16_GGUF);
+  const cases: [string, Uint8Array, RegExp][] = [
+    ['truncated-header.gguf', headOfModel(5000), /truncat|end of the file|past the end|bytes left in the file/i],
+    ['truncated-data.gguf', whole.subarray(0, whole.length - 1000), /outside|past the end|truncat/i],
+    ['not-gguf.gguf', Buffer.from('PK\x03\x04 this is a zip file, not a model'.padEnd(64, ' ')), /not a GGUF/i],
+    ['empty.gguf', new Uint8Array(0), /not a GGUF file: it has only 0 bytes/i],
+  ];
+  const v1 = Buffer.from(headOfModel(4096));
+  v1.writeUInt32LE(1, 4);
+  cases.push(['version1.gguf', v1, /version 1/i]);
+  const v9 = Buffer.from(headOfModel(4096));
+  v9.writeUInt32LE(9, 4);
+  cases.push(['version9.gguf', v9, /version 9/i]);
+  for (const [name, bytes, pattern] of cases) {
+    const input = badFile(name, bytes);
+    const out = join(dir, `out-${name}`);
+    const r = cli('quantize', input, '-o', out, '-t', 'Q8_0');
+    assertOneLineError(r, pattern);
+    assert.equal(existsSync(out), false, `${name}: no output`);
+    assert.equal(readdirSync(dir).some((f) => f.includes(`out-${name}`)), false, `${name}: no temporary file left`);
+    const inspect = cli('inspect', input);
+    assertOneLineError(inspect, pattern);
+  }
+});
+
+test('a missing input is named', () => {
+  const r = cli('quantize', join(dir, 'nope.gguf'), '-o', join(dir, 'n.gguf'), '-t', 'Q8_0');
+  assertOneLineError(r, /nope\.gguf: no such file/);
+});
+
+test('an interrupted run (Ctrl-C) exits 130 and leaves neither the output nor a temporary file', async () => {
+  const work = join(dir, 'interrupt');
+  spawnSync('mkdir', ['-p', work]);
+  // ~130 MB of F16 weights, one thread and a slow type: the run lasts seconds, long enough to interrupt midway
+  const input = join(dir, 'big-f16.gguf');
+  writeSyntheticModel(input, { id: 'big', arch: 'llama', dtype: 'f16', nLayer: 4, nEmbd: 1024, nHead: 8, nHeadKv: 4, nFf: 2816, nVocab: 8192, seed: 11 });
+  const inputBefore = sha(input);
+  const out = join(work, 'big.gguf');
+  const child = spawn(process.execPath, [CLI_BIN, 'quantize', input, '-o', out, '-t', 'Q3_K_M', '--threads', '1'], { cwd: work });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  // wait until the temporary file has data, i.e. the run is writing tensors
+  const partial = () => readdirSync(work).find((f) => f.endsWith('.partial'));
+  for (let i = 0; i < 2000; i++) {
+    const p = partial();
+    if (p && statSync(join(work, p)).size > 1 << 20) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.ok(partial(), 'the run had started writing');
+  child.kill('SIGINT');
+  assert.equal(await exited, 130, stderr);
+  assert.match(stderr, /interrupted; no output was written/);
+  assert.deepEqual(readdirSync(work), [], 'neither the output nor a temporary file is left');
+  assert.equal(sha(input), inputBefore, 'input untouched');
+});
