@@ -124,6 +124,12 @@ function aligned(bytes: Uint8Array): Uint8Array {
  * the Gemma +1 happens in that precision, then the value is stored in the output type.
  */
 export function elementConverter(dtype: FloatDtype, type: number, addOne: boolean): (bits: number) => number {
+  // the common whole-model cases, without the general composition below
+  if (!addOne) {
+    if (dtype === type_(type)) return dtype === 'BF16' ? quietBf16 : (b) => b;
+    if (dtype === 'F16' && type === GgmlType.F32) return f16BitsToF32Bits;
+    if (dtype === 'BF16' && type === GgmlType.F32) return bf16BitsToF32Bits;
+  }
   const toWorking: (b: number) => number =
     dtype === 'BF16' ? bf16BitsToF32Bits : (b) => b;
   const half = dtype === 'F16';
@@ -136,4 +142,13 @@ export function elementConverter(dtype: FloatDtype, type: number, addOne: boolea
   else if (type === GgmlType.BF16) store = half ? (b) => f32BitsToBf16Bits(f16BitsToF32Bits(b)) : f32BitsToBf16Bits;
   else throw new QuantsmithError(`cannot convert to ggml type ${type}`);
   return (b) => store(plusOne(toWorking(b)));
+}
+
+function type_(ggml: number): FloatDtype | undefined {
+  return ggml === GgmlType.F32 ? 'F32' : ggml === GgmlType.F16 ? 'F16' : ggml === GgmlType.BF16 ? 'BF16' : undefined;
+}
+
+/** BF16 → F32 → BF16 through gguf-py's rounding changes nothing but signaling NaNs, which become quiet. */
+function quietBf16(b: number): number {
+  return (b & 0x7fff) > 0x7f80 ? b | 0x40 : b;
 }
