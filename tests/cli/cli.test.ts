@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync, existsSync, statSync, copyFileSync, openSync, readSync, closeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { CLI_BIN, SHARED_F16_GGUF, scratchDir } from '../helpers/paths.ts';
+import { CLI_BIN, SHARED_F16_GGUF, SHARED_MODEL_DIR, scratchDir } from '../helpers/paths.ts';
 import { oracleQuantizeFile } from '../oracle/llama-cpp.ts';
 import { writeSyntheticModel } from '../fixtures/synthetic-models.ts';
 
@@ -47,6 +47,24 @@ test('quantize Q4_K_M writes exactly the bytes llama.cpp writes, and a one-line 
   assert.match(summary[0], /ours\.gguf: 3\.44 MB Q4_K_M, 32\.5% of 10\.6 MB .* in .* MB\/s/);
   assertOnlyFiles(work, ['ours.gguf']);
   assert.equal(sha(SHARED_F16_GGUF), inputHash, 'input untouched');
+});
+
+test('a Hugging Face folder quantizes in one step to the bytes of llama.cpp converting then quantizing', () => {
+  const ours = join(dir, 'from-folder.gguf');
+  const theirs = join(dir, 'oracle-q4km-of-converter-output.gguf');
+  // the F16 GGUF beside the folder is convert_hf_to_gguf.py's output for it
+  assert.equal(oracleQuantizeFile(SHARED_F16_GGUF, theirs, { ftype: 15 }), 0);
+  const r = cli('quantize', SHARED_MODEL_DIR, '-o', ours, '-t', 'Q4_K_M');
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(readFileSync(ours).equals(readFileSync(theirs)), 'output differs from llama.cpp');
+});
+
+test('one file of a Hugging Face folder, or a folder that is not a model, is refused by name', () => {
+  assertOneLineError(cli('inspect', join(SHARED_MODEL_DIR, 'model.safetensors')), /one file of a Hugging Face model; give its folder/);
+  const empty = join(dir, 'not-a-model');
+  spawnSync('mkdir', ['-p', empty]);
+  writeFileSync(join(empty, 'notes.txt'), 'hello');
+  assertOneLineError(cli('quantize', empty, '-o', join(dir, 'z.gguf'), '-t', 'Q8_0'), /not a Hugging Face model folder/);
 });
 
 test('--dry-run prints the plan and the exact size, and writes nothing', () => {
