@@ -74,7 +74,6 @@ export async function runJob(
       const rows = tensorRows(tensor.shape);
       const rowBytes = tensor.byteLength / rows;
       const slabs = slabsOf(rows, rowBytes, slabBytes);
-      report(ti, true);
       for (let si = 0; si < slabs.length; si++) {
         throwIfAborted(signal);
         const { firstRow, rowCount } = slabs[si];
