@@ -103,6 +103,17 @@ test('usage errors exit with status 2 and show the usage', () => {
   assert.equal(existsSync(join(dir, 'x.gguf')), false);
 });
 
+test('--include-weights / --exclude-weights change nothing without an importance matrix; both at once are refused', () => {
+  const plain = join(dir, 'plain-q8.gguf');
+  const included = join(dir, 'included-q8.gguf');
+  assert.equal(cli('quantize', SHARED_F16_GGUF, '-o', plain, '-t', 'Q8_0').status, 0);
+  const r = cli('quantize', SHARED_F16_GGUF, '-o', included, '-t', 'Q8_0', '--include-weights', 'attn_v', '--include-weights', 'ffn_down');
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(readFileSync(included).equals(readFileSync(plain)));
+  const both = cli('quantize', SHARED_F16_GGUF, '-o', join(dir, 'both.gguf'), '-t', 'Q8_0', '--include-weights', 'a', '--exclude-weights', 'b');
+  assertOneLineError(both, /include.*exclude|exclude.*include/i);
+});
+
 test('an unknown quant type is refused by name', () => {
   const r = cli('quantize', SHARED_F16_GGUF, '-o', join(dir, 'y.gguf'), '-t', 'Q4_K_X');
   assertOneLineError(r, /Q4_K_X/);

@@ -17,6 +17,9 @@ quantize options (as llama-quantize names them):
   --tensor-type REGEX=T           type for tensors whose name matches REGEX (repeatable)
   --override-kv KEY=TYPE:VALUE    set a metadata key; TYPE is int, float, bool or str (repeatable)
   --allow-requantize              accept inputs that are already quantized
+  --include-weights T, --exclude-weights T
+                                  importance-matrix filters; accepted for llama-quantize compatibility,
+                                  they change nothing without an importance matrix
   --dry-run                       print the plan (tensor → type) and the exact output size; write nothing
   --list-types                    list the quantization types
   -h, --help                      this text`;
@@ -34,6 +37,8 @@ export interface QuantizeArgs {
   readonly tensorTypes: readonly string[];
   readonly overrideKv: readonly string[];
   readonly allowRequantize: boolean;
+  readonly includeWeights: readonly string[];
+  readonly excludeWeights: readonly string[];
   readonly dryRun: boolean;
 }
 
@@ -73,6 +78,8 @@ function parseQuantize(args: readonly string[]): CliArgs {
     'tensor-type': { type: 'string', multiple: true },
     'override-kv': { type: 'string', multiple: true },
     'allow-requantize': { type: 'boolean' },
+    'include-weights': { type: 'string', multiple: true },
+    'exclude-weights': { type: 'string', multiple: true },
     'dry-run': { type: 'boolean' },
     'list-types': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -106,6 +113,8 @@ function parseQuantize(args: readonly string[]): CliArgs {
     tensorTypes: (values['tensor-type'] as string[] | undefined) ?? [],
     overrideKv: (values['override-kv'] as string[] | undefined) ?? [],
     allowRequantize: Boolean(values['allow-requantize']),
+    includeWeights: (values['include-weights'] as string[] | undefined) ?? [],
+    excludeWeights: (values['exclude-weights'] as string[] | undefined) ?? [],
     dryRun,
   };
 }

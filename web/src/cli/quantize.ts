@@ -35,6 +35,8 @@ function optionsOf(args: QuantizeArgs): QuantizeOptions {
     tensorTypes: args.tensorTypes.map(parseTensorTypeOption),
     kvOverrides: args.overrideKv.map(parseKvOverrideOption),
     allowRequantize: args.allowRequantize,
+    includeWeights: args.includeWeights,
+    excludeWeights: args.excludeWeights,
   };
 }
 
