@@ -1,7 +1,9 @@
 // Rope frequency factor tensors the converter computes: Llama 3's rope_freqs (LlamaModel.
-// generate_extra_tensors), reproduced in float32 step by step as torch evaluates that code.
+// generate_extra_tensors), reproduced in float32 step by step as torch (on an x86 CPU, AVX2 kernels)
+// evaluates that code.
 import { QuantsmithError } from '../../errors.ts';
 import type { Json } from './hparams.ts';
+import { sleefPowf } from './sleef-powf.ts';
 
 const f = Math.fround;
 
@@ -25,11 +27,13 @@ export function llama3RopeFactors(rope: Json, headDim: number): Float32Array {
   const lowFreqWavelen = f(oldContextLen / lowFreqFactor);
   const highFreqWavelen = f(oldContextLen / highFreqFactor);
   const out = new Float32Array(Math.ceil(headDim / 2));
+  // torch's pow runs SLEEF's powf on whole pairs of 8-lane vectors and the C library's powf on the rest
+  const vectorized = Math.floor(out.length / 16) * 16;
   for (let k = 0; k < out.length; k++) {
-    // base ** (arange(0, dim, 2) / dim): float32 exponent, float32 power (correctly rounded here;
-    // torch's vectorized powf can differ in the last bit for some inputs)
+    // base ** (arange(0, dim, 2) / dim), in float32
     const exponent = f((2 * k) / headDim);
-    const freq = f(1 / f(Math.pow(f(base), exponent)));
+    const power = k < vectorized ? sleefPowf(base, exponent) : f(Math.pow(f(base), exponent));
+    const freq = f(1 / power);
     const wavelen = rdiv(2 * Math.PI, freq);
     if (wavelen < highFreqWavelen) out[k] = 1;
     else if (wavelen > lowFreqWavelen) out[k] = factor;
