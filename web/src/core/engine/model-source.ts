@@ -13,6 +13,15 @@ export interface SourceTensor {
   readRows(firstRow: number, rowCount: number): Promise<Uint8Array>;
 }
 
+/** A float type a converter can write a model in, with llama-quantize's spelling. */
+export type FloatOuttype = 'F32' | 'F16' | 'BF16';
+
+/** A model as a converter writes it: metadata and tensors in file order, each tensor with its type in that file. */
+export interface ConvertedModel {
+  readonly metadata: readonly GgufKV[];
+  readonly tensors: readonly { readonly name: string; readonly shape: readonly number[]; readonly type: number }[];
+}
+
 export interface ModelSource {
   /** file or folder name, for messages and default output names */
   readonly name: string;
@@ -22,6 +31,11 @@ export interface ModelSource {
   /** metadata in GGUF form, in the order a GGUF file (or llama.cpp's converter) would hold it */
   readonly metadata: readonly GgufKV[];
   readonly tensors: readonly SourceTensor[];
+  /**
+   * Sources converted on the fly (Hugging Face folders) only: the file llama.cpp's converter writes with
+   * `--outtype` = this type. A plain F32/F16/BF16 output of such a source is that file, not a quantizer pass.
+   */
+  convertedAs?(outtype: FloatOuttype): ConvertedModel;
   close(): Promise<void>;
 }
 

@@ -1,25 +1,64 @@
 // Everything about an output that is known before a byte of tensor data is read: each tensor's type,
 // the metadata, every offset, and so the exact file size (the figure the UI and --dry-run show).
 import { computeGgufLayout, encodeGgufHeader, type GgufLayout } from '../formats/gguf/writer.ts';
-import { planQuantization } from '../quant/plan.ts';
+import { parseFtype } from '../quant/ftypes.ts';
+import { planQuantization, type PlannedTensor, type QuantPlan } from '../quant/plan.ts';
 import type { QuantizeOptions } from '../quant/options.ts';
 import type { PlannedOutput } from './api.ts';
-import type { ModelSource } from './model-source.ts';
+import type { ConvertedModel, FloatOuttype, ModelSource } from './model-source.ts';
 
 export interface PlannedLayout extends PlannedOutput {
   readonly layout: GgufLayout;
   readonly alignment: number;
+  /** true: the converter's file for a float type (no quantizer pass); its tensor order is the source's */
+  readonly conversion: boolean;
 }
 
+const FLOAT_OUTTYPES: ReadonlySet<string> = new Set<FloatOuttype>(['F32', 'F16', 'BF16']);
+
 export function planOutput(source: ModelSource, options: QuantizeOptions): PlannedLayout {
-  const plan = planQuantization({ metadata: source.metadata, tensors: source.tensors }, options);
+  const conversion = plainConversion(source, options);
+  const plan = conversion ? conversionPlan(source, conversion, options) : planQuantization(source, options);
   const layout = computeGgufLayout({
     metadata: plan.metadata,
     tensors: plan.tensors.map((t) => ({ name: t.name, shape: t.shape, type: t.outputType })),
   });
-  return { plan, layout, size: layout.fileSize, alignment: layout.alignment };
+  return { plan, layout, size: layout.fileSize, alignment: layout.alignment, conversion: conversion !== undefined };
 }
 
 export function encodeOutputHeader(planned: PlannedLayout): Uint8Array {
   return encodeGgufHeader(planned.layout);
+}
+
+/**
+ * A float type asked of a source that is converted on the fly, with no quantizer option, is a plain
+ * conversion: the file llama.cpp's converter writes with that --outtype. Any quantizer option (overrides,
+ * output/embedding types, pure…) asks for llama-quantize's pass over the converted model instead.
+ */
+function plainConversion(source: ModelSource, options: QuantizeOptions): ConvertedModel | undefined {
+  if (!source.convertedAs) return undefined;
+  const name = parseFtype(options.ftype).name;
+  if (!FLOAT_OUTTYPES.has(name)) return undefined;
+  const quantizerOptions =
+    options.outputTensorType !== undefined || options.tokenEmbeddingType !== undefined || options.leaveOutputTensor ||
+    options.pure || (options.tensorTypes?.length ?? 0) > 0 || (options.kvOverrides?.length ?? 0) > 0;
+  return quantizerOptions ? undefined : source.convertedAs(name as FloatOuttype);
+}
+
+function conversionPlan(source: ModelSource, converted: ConvertedModel, options: QuantizeOptions): QuantPlan {
+  const sourceType = new Map(source.tensors.map((t) => [t.name, t.type]));
+  const layout = computeGgufLayout({ metadata: converted.metadata, tensors: converted.tensors });
+  const tensors = layout.tensors.map((t): PlannedTensor => {
+    const from = sourceType.get(t.name)!;
+    return { name: t.name, shape: t.shape, sourceType: from, outputType: t.type, convert: from !== t.type, outputBytes: t.byteLength, offset: t.offset };
+  });
+  return {
+    ftype: parseFtype(options.ftype),
+    metadata: [...converted.metadata],
+    tensors,
+    version: 3,
+    alignment: layout.alignment,
+    fallbackCount: 0,
+    convertCount: tensors.filter((t) => t.convert).length,
+  };
 }

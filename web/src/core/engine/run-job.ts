@@ -1,8 +1,9 @@
 // The job: source → plan → worker pool → sinks. Headers first (every size and offset is known from the
-// plans), then each tensor in output order, slab by slab; one read of the source feeds every output.
-// Slabs are converted in parallel by the pool and written strictly in order, with a bounded number in flight.
+// plans), then each tensor in output order, slab by slab; one read of the source feeds every output that
+// lists the tensors in the same order (all quantizer outputs do; a plain conversion keeps the source order
+// and gets its own pass). Slabs are converted in parallel by the pool and written strictly in order,
+// with a bounded number in flight, so memory stays bounded whatever the model size.
 import { CancelledError, QuantsmithError } from '../errors.ts';
-import type { ByteSink } from '../../io/byte-source.ts';
 import type { JobHooks, JobResult, OutputRequest } from './api.ts';
 import type { ModelSource, SourceTensor } from './model-source.ts';
 import type { KernelPool } from './pool.ts';
@@ -17,12 +18,20 @@ export interface RunOptions extends JobHooks {
 }
 
 interface SlabWork {
-  readonly tensorIndex: number;
+  /** tensor number across the whole job, for progress */
+  readonly tensorNumber: number;
+  readonly tensorName: string;
   readonly byteLength: number;
-  /** bytes per output, in output order */
+  /** bytes per output of the pass, in the pass's output order */
   readonly result: Promise<Uint8Array[]>;
   /** last slab of its tensor: padding follows */
   readonly last: boolean;
+}
+
+/** Outputs that list the same tensors in the same order, fed by one read of the source. */
+interface Pass {
+  readonly outputs: readonly number[];
+  readonly order: readonly string[];
 }
 
 export async function runJob(
@@ -41,58 +50,55 @@ export async function runJob(
   try {
     // a refused plan aborts the sinks like any other failure: no output is left behind
     const planned = outputs.map((o) => planOutput(source, o.options));
-    const order = sharedTensorOrder(planned);
+    const passes = groupByOrder(planned);
     const byName = new Map(source.tensors.map((t) => [t.name, t]));
-    const bytesTotal = order.reduce((sum, name) => sum + byName.get(name)!.byteLength, 0);
+    const outputTypes = planned.map((p) => new Map(p.plan.tensors.map((t) => [t.name, t.outputType])));
+    const tensorCount = passes.reduce((n, p) => n + p.order.length, 0);
+    const bytesTotal = passes.reduce((sum, p) => sum + p.order.reduce((s, name) => s + byName.get(name)!.byteLength, 0), 0);
     const meter = new ProgressMeter(bytesTotal, onProgress);
     let bytesDone = 0;
-    throwIfAborted(signal);
-    const headers = planned.map((p) => encodeOutputHeader(p));
-    await Promise.all(sinks.map((sink, k) => write(sink, k, headers[k])));
-
+    let tensorNumber = 0;
     const window = pool.size * 2;
+    const report = (work: { tensorNumber: number; tensorName: string }, force: boolean) =>
+      meter.update({ tensorIndex: work.tensorNumber, tensorCount, tensorName: work.tensorName, bytesDone, outputBytes: [...written] }, force);
 
-    const drainOne = async () => {
-      const work = inFlight.shift()!;
-      const pieces = await work.result;
-      throwIfAborted(signal);
-      await Promise.all(pieces.map((piece, k) => write(sinks[k], k, piece)));
-      bytesDone += work.byteLength;
-      if (work.last) await Promise.all(sinks.map((sink, k) => write(sink, k, zeros(padding(written[k], planned[k].alignment)))));
-      report(work.tensorIndex, work.last);
-    };
-
-    const report = (tensorIndex: number, force: boolean) =>
-      meter.update(
-        { tensorIndex, tensorCount: order.length, tensorName: order[tensorIndex], bytesDone, outputBytes: [...written] },
-        force,
-      );
-
-    for (let ti = 0; ti < order.length; ti++) {
-      const tensor = byName.get(order[ti])!;
-      const outTypes = planned.map((p) => p.plan.tensors[ti].outputType);
-      const rows = tensorRows(tensor.shape);
-      const rowBytes = tensor.byteLength / rows;
-      const slabs = slabsOf(rows, rowBytes, slabBytes);
-      for (let si = 0; si < slabs.length; si++) {
+    throwIfAborted(signal);
+    for (const pass of passes) {
+      await Promise.all(pass.outputs.map((k) => write(k, encodeOutputHeader(planned[k]))));
+      const drainOne = async () => {
+        const work = inFlight.shift()!;
+        const pieces = await work.result;
         throwIfAborted(signal);
-        const { firstRow, rowCount } = slabs[si];
-        const bytes = await tensor.readRows(firstRow, rowCount);
-        throwIfAborted(signal);
-        const result = convertSlab(pool, tensor, bytes, rowCount, outTypes);
-        result.catch(() => {}); // awaited, in order, by drainOne
-        inFlight.push({ tensorIndex: ti, byteLength: bytes.byteLength, result, last: si === slabs.length - 1 });
-        while (inFlight.length >= window) await drainOne();
+        await Promise.all(pieces.map((piece, i) => write(pass.outputs[i], piece)));
+        bytesDone += work.byteLength;
+        if (work.last) await Promise.all(pass.outputs.map((k) => write(k, zeros(padding(written[k], planned[k].alignment)))));
+        report(work, work.last);
+      };
+      for (const name of pass.order) {
+        const tensor = byName.get(name)!;
+        const outTypes = pass.outputs.map((k) => outputTypes[k].get(name)!);
+        const rows = tensorRows(tensor.shape);
+        const slabs = slabsOf(rows, tensor.byteLength / rows, slabBytes);
+        for (let si = 0; si < slabs.length; si++) {
+          throwIfAborted(signal);
+          const { firstRow, rowCount } = slabs[si];
+          const bytes = await tensor.readRows(firstRow, rowCount);
+          throwIfAborted(signal);
+          const result = convertSlab(pool, tensor, bytes, rowCount, outTypes);
+          result.catch(() => {}); // awaited, in order, by drainOne
+          inFlight.push({ tensorNumber, tensorName: name, byteLength: bytes.byteLength, result, last: si === slabs.length - 1 });
+          while (inFlight.length >= window) await drainOne();
+        }
+        tensorNumber++;
       }
+      while (inFlight.length > 0) await drainOne();
     }
-    while (inFlight.length > 0) await drainOne();
 
     planned.forEach((p, k) => {
       if (written[k] !== p.size) throw new Error(`internal error: wrote ${written[k]} bytes of output ${k + 1}, planned ${p.size}`);
     });
     throwIfAborted(signal);
     await Promise.all(sinks.map((s) => s.commit()));
-    report(order.length - 1, true);
     return {
       outputs: planned.map((p) => ({ plan: p.plan, size: p.size })),
       seconds: meter.elapsedSeconds(),
@@ -108,10 +114,10 @@ export async function runJob(
     signal?.removeEventListener('abort', onAbort);
   }
 
-  async function write(sink: ByteSink, k: number, data: Uint8Array) {
+  async function write(k: number, data: Uint8Array) {
     if (data.byteLength === 0) return;
     written[k] += data.byteLength;
-    await sink.write(data);
+    await sinks[k].write(data);
   }
 }
 
@@ -125,22 +131,23 @@ async function convertSlab(
 ): Promise<Uint8Array[]> {
   const dstTypes = [...new Set(outTypes.filter((t) => t !== tensor.type))];
   if (dstTypes.length === 0) return outTypes.map(() => bytes);
-  const copiedToo = dstTypes.length < new Set(outTypes).size || outTypes.includes(tensor.type);
+  const copiedToo = outTypes.includes(tensor.type);
   // the worker takes ownership of the buffer it gets; keep the original when some output copies it
   const src = copiedToo || bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength ? bytes.slice() : bytes;
   const converted = await pool.convert({ srcType: tensor.type, src, nRows: rowCount, nPerRow: tensor.shape[0], dstTypes });
   return outTypes.map((t) => (t === tensor.type ? bytes : converted[dstTypes.indexOf(t)]));
 }
 
-/** Every output lists the tensors in the same order (llama.cpp's order depends on the source only). */
-function sharedTensorOrder(planned: readonly PlannedLayout[]): string[] {
-  const order = planned[0].plan.tensors.map((t) => t.name);
-  for (const p of planned.slice(1)) {
-    if (p.plan.tensors.length !== order.length || p.plan.tensors.some((t, i) => t.name !== order[i])) {
-      throw new Error('internal error: outputs disagree on tensor order');
-    }
-  }
-  return order;
+/** Outputs grouped by their tensor order, first appearance first. */
+function groupByOrder(planned: readonly PlannedLayout[]): Pass[] {
+  const passes: { outputs: number[]; order: string[] }[] = [];
+  planned.forEach((p, k) => {
+    const order = p.plan.tensors.map((t) => t.name);
+    const same = passes.find((x) => x.order.length === order.length && x.order.every((n, i) => n === order[i]));
+    if (same) same.outputs.push(k);
+    else passes.push({ outputs: [k], order });
+  });
+  return passes;
 }
 
 function padding(n: number, alignment: number): number {

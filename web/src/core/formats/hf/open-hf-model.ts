@@ -2,18 +2,19 @@
 // convert_hf_to_gguf.py would write for it with --outtype set to the checkpoint's own float type.
 // Everything is read and checked here, before any tensor data is; tensor rows are converted on demand.
 import { QuantsmithError } from '../../errors.ts';
-import type { ModelSource } from '../../engine/model-source.ts';
+import type { ConvertedModel, FloatOuttype, ModelSource } from '../../engine/model-source.ts';
+import type { GgufKV } from '../gguf/model.ts';
 import { architectureFor, SUPPORTED_HF_ARCHITECTURES } from './architectures/index.ts';
 import { FolderFiles } from './folder-files.ts';
 import { writeGeneralMetadata } from './general-metadata.ts';
 import { loadHfParams } from './hparams.ts';
 import { KvWriter } from './kv-writer.ts';
 import type { ModelFolder } from './model-folder.ts';
-import { planTensors, sourceFileType, totalParameters } from './plan-tensors.ts';
+import { converterTensorType, planTensors, sourceFileType, totalParameters } from './plan-tensors.ts';
 import { textModelFilter } from './tensor-filter.ts';
 import { TensorNameMap } from './tensor-names.ts';
 import { recipeToSourceTensor } from './tensor-recipe.ts';
-import { LlamaFileType, type ConvertContext, type FloatFileType } from './text-model.ts';
+import { KEY, LlamaFileType, type ConvertContext, type FloatFileType } from './text-model.ts';
 import { openCheckpoint, SAFETENSORS_INDEX } from './weights.ts';
 
 /** gguf.GGML_QUANT_VERSION */
@@ -74,12 +75,21 @@ export async function openHfModel(folder: ModelFolder, options: OpenHfModelOptio
     kv.addUint32('general.quantization_version', QUANTIZATION_VERSION);
     await arch.setVocab(ctx);
 
+    const metadata = kv.entries();
     return {
       name: folder.name,
       format: 'safetensors',
       sizeBytes: checkpoint.sizeBytes,
-      metadata: kv.entries(),
+      metadata,
       tensors: recipes.map(recipeToSourceTensor),
+      // only general.file_type and the weights' type depend on --outtype
+      convertedAs: (outtype: FloatOuttype): ConvertedModel => {
+        const fileType = OUTTYPES[outtype.toLowerCase() as HfOutType];
+        return {
+          metadata: metadata.map((kv): GgufKV => (kv.key === KEY.fileType ? { ...kv, value: fileType } : kv)),
+          tensors: recipes.map((r) => ({ name: r.name, shape: [...r.shape].reverse(), type: converterTensorType(fileType, r.name, r.shape.length) })),
+        };
+      },
       hfArchitecture: params.hfArch,
       fileType: ftype,
       close: closeAll,

@@ -51,7 +51,7 @@ export function planTensors(ctx: ConvertContext, arch: Architecture, checkpoint:
       sourceName,
       input,
       shape: work.shape,
-      type: outputType(ctx, name, work.shape.length),
+      type: converterTensorType(ctx.ftype, name, work.shape.length),
       permuteHeads: work.permuteHeads,
       addOne: work.addOne,
     });
@@ -83,11 +83,11 @@ function checkPermutable(name: string, shape: readonly number[], heads: number):
   }
 }
 
-/** The converter's type rules for float outputs. */
-function outputType(ctx: ConvertContext, name: string, dims: number): number {
+/** The converter's type rules for float outputs: a GGUF tensor's type in a file of this ftype. */
+export function converterTensorType(ftype: FloatFileType, name: string, dims: number): number {
   if (dims <= 1 || name.endsWith('_norm.weight')) return GgmlType.F32;
   if (!name.endsWith('.weight')) return GgmlType.F32;
-  return TYPE_OF_FILE[ctx.ftype];
+  return TYPE_OF_FILE[ftype];
 }
 
 export function totalParameters(recipes: readonly TensorRecipe[]): number {
