@@ -16,10 +16,12 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-# npm ci when the installed tree is older than the lock file (or missing)
+# install when the installed tree is older than the lock file (or missing). `npm install`, not `npm ci`:
+# npm 11 leaves other platforms' optional packages (rollup's, esbuild's) out of the lock file and `npm ci`
+# then refuses it; `npm install` keeps the locked versions all the same.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages"
-  npm ci --no-audit --no-fund --loglevel=error
+  npm install --no-audit --no-fund --loglevel=error
 fi
 
 node scripts/build-wasm.mjs
