@@ -230,3 +230,6 @@ export function oracleLoadVocab(path: string): OracleVocab | null {
     free: () => modelFree(model),
   };
 }
+
+/** The loaded libraries and model-loading bindings, shared with other oracle modules (perplexity.ts). */
+export const oracleNative = { koffi, binDir, llama, ggmlBase, modelDefaultParams, modelLoadFromFile, modelFree, modelGetVocab, vocabNTokens };
