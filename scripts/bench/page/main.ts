@@ -1,0 +1,78 @@
+// The benchmark page: the app's engine with nothing around it. The model is the File the driver put in
+// the page's file input (read through BlobSource, as the app reads a dropped file); workers are real
+// module Web Workers (createBrowserPool); the output goes to the origin private file system through the
+// same writable sink the app uses for files it writes.
+import { openGgufModel } from '../../../web/src/core/engine/gguf-source.ts';
+import { runJob } from '../../../web/src/core/engine/run-job.ts';
+import { DEFAULT_SLAB_BYTES, slabsOf } from '../../../web/src/core/engine/chunking.ts';
+import { tensorRows } from '../../../web/src/core/engine/model-source.ts';
+import { KERNELS_WASM_URL } from '../../../web/src/core/kernels/wasm-url.ts';
+import { BlobSource } from '../../../web/src/io/blob-source.ts';
+import { writableSink } from '../../../web/src/io/browser-sinks.ts';
+import { createBrowserPool } from '../../../web/src/workers/browser-pool.ts';
+import type { BenchPageApi, PageRun } from './api.ts';
+
+const OUTPUT_NAME = 'bench-output.gguf';
+
+let kernels: Promise<WebAssembly.Module> | undefined;
+
+function modelFile(): File {
+  const file = (document.getElementById('model') as HTMLInputElement).files?.[0];
+  if (!file) throw new Error('no model file was set on the page');
+  return file;
+}
+
+async function removeOutput(): Promise<void> {
+  const root = await navigator.storage.getDirectory();
+  await root.removeEntry(OUTPUT_NAME).catch(() => {});
+}
+
+const api: BenchPageApi = {
+  async loadKernels() {
+    kernels ??= WebAssembly.compileStreaming(fetch(KERNELS_WASM_URL));
+    await kernels;
+  },
+
+  /** From opening the file to the committed output; the WASM was compiled beforehand (loadKernels). */
+  async quantize(ftype: string, threads: number): Promise<PageRun> {
+    const module = await kernels!;
+    const file = modelFile();
+    await removeOutput();
+    const started = performance.now();
+    const source = await openGgufModel(new BlobSource(file));
+    const pool = createBrowserPool(module, threads);
+    try {
+      const root = await navigator.storage.getDirectory();
+      const sink = await writableSink(await root.getFileHandle(OUTPUT_NAME, { create: true }));
+      const result = await runJob(source, [{ options: { ftype }, sink }], pool);
+      const seconds = (performance.now() - started) / 1000;
+      const written = await (await root.getFileHandle(OUTPUT_NAME)).getFile();
+      return { seconds, sourceBytes: file.size, outputBytes: written.size, plannedBytes: result.outputs[0].size };
+    } finally {
+      pool.close();
+      await source.close();
+      await removeOutput();
+    }
+  },
+
+  /** The same reads as a job (same ByteSource, same slabs, same order), nothing else. */
+  async readOnly(): Promise<PageRun> {
+    const file = modelFile();
+    const started = performance.now();
+    const source = await openGgufModel(new BlobSource(file));
+    try {
+      for (const tensor of source.tensors) {
+        const rows = tensorRows(tensor.shape);
+        for (const { firstRow, rowCount } of slabsOf(rows, tensor.byteLength / rows, DEFAULT_SLAB_BYTES)) {
+          await tensor.readRows(firstRow, rowCount);
+        }
+      }
+      return { seconds: (performance.now() - started) / 1000, sourceBytes: file.size, outputBytes: 0, plannedBytes: 0 };
+    } finally {
+      await source.close();
+    }
+  },
+};
+
+(globalThis as unknown as { quantsmithBench: BenchPageApi }).quantsmithBench = api;
+document.getElementById('log')!.textContent = 'ready';
