@@ -10,6 +10,7 @@ import type { KernelPool } from './pool.ts';
 import { planOutput, encodeOutputHeader, type PlannedLayout } from './plan-outputs.ts';
 import { slabsOf, DEFAULT_SLAB_BYTES } from './chunking.ts';
 import { ProgressMeter } from './progress.ts';
+import { WriteQueue } from './write-queue.ts';
 import { tensorRows } from './model-source.ts';
 
 export interface RunOptions extends JobHooks {
@@ -43,6 +44,7 @@ export async function runJob(
   if (outputs.length === 0) throw new QuantsmithError('nothing to do: no output was requested');
   const { signal, onProgress, slabBytes = DEFAULT_SLAB_BYTES } = options;
   const sinks = outputs.map((o) => o.sink);
+  const queues = sinks.map((sink) => new WriteQueue(sink));
   const written = outputs.map(() => 0);
   const inFlight: SlabWork[] = [];
   const onAbort = () => pool.cancel();
@@ -97,6 +99,7 @@ export async function runJob(
     planned.forEach((p, k) => {
       if (written[k] !== p.size) throw new Error(`internal error: wrote ${written[k]} bytes of output ${k + 1}, planned ${p.size}`);
     });
+    await Promise.all(queues.map((q) => q.drain()));
     throwIfAborted(signal);
     await Promise.all(sinks.map((s) => s.commit()));
     return {
@@ -107,6 +110,7 @@ export async function runJob(
   } catch (err) {
     // stop the slabs still being converted for this job; they would only be thrown away
     if (inFlight.length > 0) pool.cancel();
+    await Promise.allSettled(queues.map((q) => q.drain()));
     await Promise.allSettled(sinks.map((s) => s.abort()));
     if (signal?.aborted) throw new CancelledError();
     throw err;
@@ -115,9 +119,8 @@ export async function runJob(
   }
 
   async function write(k: number, data: Uint8Array) {
-    if (data.byteLength === 0) return;
     written[k] += data.byteLength;
-    await sinks[k].write(data);
+    await queues[k].write(data);
   }
 }
 
