@@ -10,7 +10,7 @@ import type { KernelPool } from './pool.ts';
 import { planOutput, encodeOutputHeader, type PlannedLayout } from './plan-outputs.ts';
 import { slabsOf, DEFAULT_SLAB_BYTES } from './chunking.ts';
 import { ProgressMeter } from './progress.ts';
-import { WriteQueue } from './write-queue.ts';
+import { DEFAULT_QUEUED_BYTES, WriteQueue } from './write-queue.ts';
 import { tensorRows } from './model-source.ts';
 
 export interface RunOptions extends JobHooks {
@@ -44,7 +44,8 @@ export async function runJob(
   if (outputs.length === 0) throw new QuantsmithError('nothing to do: no output was requested');
   const { signal, onProgress, slabBytes = DEFAULT_SLAB_BYTES } = options;
   const sinks = outputs.map((o) => o.sink);
-  const queues = sinks.map((sink) => new WriteQueue(sink));
+  // the queued-bytes bound is for the whole job, shared by its outputs
+  const queues = sinks.map((sink) => new WriteQueue(sink, DEFAULT_QUEUED_BYTES / sinks.length));
   const written = outputs.map(() => 0);
   const inFlight: SlabWork[] = [];
   const onAbort = () => pool.cancel();

@@ -3,7 +3,7 @@
 // disk slows the job down instead of filling memory.
 import type { ByteSink } from '../../io/byte-source.ts';
 
-/** bytes queued for one sink before the job waits for the disk */
+/** bytes a job may have queued (across its outputs) before it waits for the disk */
 export const DEFAULT_QUEUED_BYTES = 32 * 1024 * 1024;
 
 export class WriteQueue {
