@@ -1,7 +1,7 @@
 // The module's exported surface: the type table (built from type_traits.def), row-level quantize and
 // dequantize entry points that dispatch through it, and heap allocation for the JavaScript side.
 #include <stdlib.h>
-#include "quantsmith.h"
+#include "source.h"
 
 typedef struct {
   const char *name;
@@ -28,9 +28,19 @@ enum {
   QS_ERR_TOO_LARGE = -4,
 };
 
-#define GGML_F32 0
-#define GGML_F16 1
-#define GGML_BF16 30
+#define GGML_F32 QS_SRC_F32
+#define GGML_F16 QS_SRC_F16
+#define GGML_BF16 QS_SRC_BF16
+
+#define GGML_Q8_0 8
+
+/* The fused kernel for a destination type, when it has one. */
+static qs_quantize_from_fn fused_quantizer(int dst_type) {
+  switch (dst_type) {
+    case GGML_Q8_0: return qs_quantize_q8_0_from;
+    default: return NULL;
+  }
+}
 
 static const qs_type_traits *find_type(int id) {
   for (int i = 0; i < TYPE_COUNT; i++)
@@ -62,9 +72,10 @@ QS_EXPORT int qs_row_bytes(int type, int n_per_row) {
   return t ? (int)rows_bytes(t, 1, n_per_row) : QS_ERR_UNKNOWN_TYPE;
 }
 
-/* F16/BF16 sources are widened to F32 (exactly) a chunk at a time. Every quantizer works block by
- * block and the chunk is a multiple of every block size, so chunking cannot change the output. */
-#define WIDEN_CHUNK 16384
+/* Otherwise F16/BF16 sources are widened to F32 (exactly) a chunk at a time. Every quantizer works
+ * block by block and the chunk is a multiple of every block size, so chunking cannot change the
+ * output; a chunk small enough to stay in the L1 cache keeps the extra pass cheap. */
+#define WIDEN_CHUNK 2048
 static float widened[WIDEN_CHUNK];
 
 /* Quantizes nrows × n_per_row source values of src_type (f32, f16 or bf16) into dst_type.
@@ -75,11 +86,16 @@ QS_EXPORT int qs_quantize_rows(int src_type, const void *src, int dst_type, void
   const int64_t bytes = rows_bytes(out, nrows, n_per_row);
   if (bytes < 0) return (int)bytes;
   const int64_t n = (int64_t)nrows * n_per_row;
+  if (src_type != GGML_F32 && src_type != GGML_F16 && src_type != GGML_BF16) return QS_ERR_BAD_SOURCE_TYPE;
+  const qs_quantize_from_fn fused = fused_quantizer(dst_type);
+  if (fused) {
+    fused(src, src_type, dst, n);
+    return (int)bytes;
+  }
   if (src_type == GGML_F32) {
     out->quantize((const float *)src, dst, n);
     return (int)bytes;
   }
-  if (src_type != GGML_F16 && src_type != GGML_BF16) return QS_ERR_BAD_SOURCE_TYPE;
   const qs_dequantize_fn widen = src_type == GGML_F16 ? qs_dequantize_f16 : qs_dequantize_bf16;
   const uint16_t *in = (const uint16_t *)src;
   uint8_t *o = (uint8_t *)dst;

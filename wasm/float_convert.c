@@ -2,7 +2,7 @@
 // SIMD: each lane runs exactly the scalar conversion of quantsmith.h (pure bit manipulation plus IEEE
 // multiplies and adds, which are lane-exact), so the vector and scalar paths agree bit for bit.
 #include <wasm_simd128.h>
-#include "quantsmith.h"
+#include "source.h"
 
 void qs_quantize_f32(const float *src, void *dst, int64_t n) { memcpy(dst, src, (size_t)n * sizeof(float)); }
 void qs_dequantize_f32(const void *src, float *dst, int64_t n) { memcpy(dst, src, (size_t)n * sizeof(float)); }
@@ -95,4 +95,10 @@ void qs_dequantize_bf16(const void *src, float *dst, int64_t n) {
     wasm_v128_store(dst + i + 4, wasm_i32x4_shl(wasm_u32x4_extend_high_u16x8(h), 16));
   }
   for (; i < n; i++) dst[i] = qs_bf16_to_f32(in[i]);
+}
+
+void qs_widen_source(const void *src, int src_type, int64_t first, int n, float *out) {
+  if (src_type == QS_SRC_F16) qs_dequantize_f16((const qs_half *)src + first, out, n);
+  else if (src_type == QS_SRC_BF16) qs_dequantize_bf16((const uint16_t *)src + first, out, n);
+  else memcpy(out, (const float *)src + first, (size_t)n * sizeof(float));
 }

@@ -1,7 +1,7 @@
 // Legacy 32-element block formats: Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 (ggml's quantize_row_*_ref and
 // dequantize_row_*). All SIMD: scale search is a min/max (order-free), and every element is then
 // quantized by the same per-element float expression as the reference, evaluated lane by lane.
-#include "simd.h"
+#include "source.h"
 
 /* Elements 0..15 of a block go to the low nibbles, 16..31 to the high nibbles. */
 static inline v128_t pack_nibbles(v128_t low16, v128_t high16) {
@@ -114,25 +114,127 @@ static void quantize_q8_0_block_with_nan(const float *x, qs_block_q8_0 *y) {
   for (int j = 0; j < QS_QK; j++) y->qs[j] = (int8_t)__builtin_roundf(x[j] * id);
 }
 
+/* One Q8_0 block from 32 floats, any values (the general path). */
+static void quantize_q8_0_block(const float *x, qs_block_q8_0 *y) {
+  if (qs_has_nan(x, QS_QK)) {
+    quantize_q8_0_block_with_nan(x, y);
+    return;
+  }
+  const float amax = qs_absmax(x, QS_QK);
+  const float d = amax / ((1 << 7) - 1);
+  const float id = d ? 1.0f / d : 0.0f;
+  y->d = qs_f32_to_half(d);
+  const v128_t vid = wasm_f32x4_splat(id);
+  for (int half = 0; half < 2; half++) {
+    v128_t q[4];
+    for (int k = 0; k < 4; k++)
+      q[k] = wasm_i32x4_trunc_sat_f32x4(qs_roundf_f32x4(wasm_f32x4_mul(wasm_v128_load(x + 16 * half + 4 * k), vid)));
+    wasm_v128_store(y->qs + 16 * half, qs_pack_i8(q[0], q[1], q[2], q[3]));
+  }
+}
+
 void qs_quantize_q8_0(const float *x, void *dst, int64_t n) {
   qs_block_q8_0 *y = (qs_block_q8_0 *)dst;
-  for (int64_t b = 0; b < n / QS_QK; b++, x += QS_QK) {
-    if (qs_has_nan(x, QS_QK)) {
-      quantize_q8_0_block_with_nan(x, &y[b]);
+  for (int64_t b = 0; b < n / QS_QK; b++, x += QS_QK) quantize_q8_0_block(x, &y[b]);
+}
+
+/* ---- Q8_0 straight from F32/F16/BF16 rows, each block widened in registers ----
+ * With the sign bit cleared, the bits of every format here order like the magnitudes, so a block's
+ * amax is an unsigned integer maximum of its bits; a result at or above infinity's bits means an
+ * Inf or NaN in the block, which the general path handles. */
+
+static inline uint32_t hmax_u16x8(v128_t m) {
+  m = wasm_u16x8_max(m, wasm_i32x4_shuffle(m, m, 2, 3, 0, 1));
+  m = wasm_u16x8_max(m, wasm_i32x4_shuffle(m, m, 1, 0, 3, 2));
+  m = wasm_u16x8_max(m, wasm_i16x8_shuffle(m, m, 1, 0, 3, 2, 5, 4, 7, 6));
+  return wasm_u16x8_extract_lane(m, 0);
+}
+
+static inline uint32_t hmax_u32x4(v128_t m) {
+  m = wasm_u32x4_max(m, wasm_i32x4_shuffle(m, m, 2, 3, 0, 1));
+  m = wasm_u32x4_max(m, wasm_i32x4_shuffle(m, m, 1, 0, 3, 2));
+  return (uint32_t)wasm_i32x4_extract_lane(m, 0);
+}
+
+/* roundf(v) for |v| < 2^22 as i32 lanes: trunc(v + copysign(0.5 - 2^-25, v)) equals roundf (ties away
+ * from zero) for every float of magnitude below 2^24 (checked exhaustively); the integer is then read
+ * off the mantissa after adding 1.5·2^23. */
+static inline v128_t roundf_to_i32x4(v128_t v) {
+  const v128_t sign = wasm_v128_and(v, wasm_i32x4_splat((int32_t)0x80000000u));
+  const v128_t t = wasm_f32x4_trunc(wasm_f32x4_add(v, wasm_v128_or(sign, wasm_f32x4_splat(0x1.fffffep-2f))));
+  return wasm_i32x4_sub(wasm_f32x4_add(t, wasm_f32x4_splat(12582912.f)), wasm_i32x4_splat(0x4B400000));
+}
+
+/* Loads block `b` of the source as 8 vectors of floats into x. Returns 0 (x untouched) when the block
+ * holds an Inf or NaN, else 1 with *amax = max |x|. */
+QS_ALWAYS_INLINE int load_finite_block32(const void *src, int src_type, int64_t b, v128_t *x, float *amax) {
+  if (src_type == QS_SRC_F32) {
+    const float *p = (const float *)src + b * QS_QK;
+    v128_t m = wasm_i32x4_splat(0);
+    for (int k = 0; k < 8; k++) {
+      x[k] = wasm_v128_load(p + 4 * k);
+      m = wasm_u32x4_max(m, wasm_v128_and(x[k], wasm_i32x4_splat(0x7FFFFFFF)));
+    }
+    const uint32_t top = hmax_u32x4(m);
+    if (top >= 0x7F800000u) return 0;
+    *amax = qs_bits_f32(top);
+    return 1;
+  }
+  const uint16_t *p = (const uint16_t *)src + b * QS_QK;
+  v128_t h[4], m = wasm_i16x8_splat(0);
+  for (int k = 0; k < 4; k++) {
+    h[k] = wasm_v128_load(p + 8 * k);
+    m = wasm_u16x8_max(m, wasm_v128_and(h[k], wasm_i16x8_splat(0x7FFF)));
+  }
+  const uint32_t top = hmax_u16x8(m);
+  if (src_type == QS_SRC_F16) {
+    if (top >= 0x7C00u) return 0;
+    *amax = qs_half_to_f32((qs_half)top);
+    for (int k = 0; k < 4; k++) {
+      x[2 * k] = qs_finite_half4_to_f32(h[k], 0);
+      x[2 * k + 1] = qs_finite_half4_to_f32(h[k], 1);
+    }
+  } else {
+    if (top >= 0x7F80u) return 0;
+    *amax = qs_bf16_to_f32((uint16_t)top);
+    for (int k = 0; k < 4; k++) {
+      x[2 * k] = qs_bf16x4_to_f32(h[k], 0);
+      x[2 * k + 1] = qs_bf16x4_to_f32(h[k], 1);
+    }
+  }
+  return 1;
+}
+
+QS_ALWAYS_INLINE void quantize_q8_0_from(const void *src, int src_type, qs_block_q8_0 *y, int64_t nblocks) {
+  for (int64_t b = 0; b < nblocks; b++) {
+    v128_t x[8];
+    float amax = 0;
+    const int finite = load_finite_block32(src, src_type, b, x, &amax);
+    const float d = amax / ((1 << 7) - 1);
+    /* a subnormal d leaves 1/d too imprecise to bound |x|·id by 127.5: the general path saturates as
+     * the reference's casts do */
+    if (!finite || (d != 0 && d < 0x1.0p-126f)) {
+      float widened[QS_QK];
+      qs_widen_source(src, src_type, b * QS_QK, QS_QK, widened);
+      quantize_q8_0_block(widened, &y[b]);
       continue;
     }
-    const float amax = qs_absmax(x, QS_QK);
-    const float d = amax / ((1 << 7) - 1);
     const float id = d ? 1.0f / d : 0.0f;
     y[b].d = qs_f32_to_half(d);
     const v128_t vid = wasm_f32x4_splat(id);
-    for (int half = 0; half < 2; half++) {
-      v128_t q[4];
-      for (int k = 0; k < 4; k++)
-        q[k] = wasm_i32x4_trunc_sat_f32x4(qs_roundf_f32x4(wasm_f32x4_mul(wasm_v128_load(x + 16 * half + 4 * k), vid)));
-      wasm_v128_store(y[b].qs + 16 * half, qs_pack_i8(q[0], q[1], q[2], q[3]));
-    }
+    v128_t q[8];
+    for (int k = 0; k < 8; k++) q[k] = roundf_to_i32x4(wasm_f32x4_mul(x[k], vid));
+    wasm_v128_store(y[b].qs, qs_pack_i8(q[0], q[1], q[2], q[3]));
+    wasm_v128_store(y[b].qs + 16, qs_pack_i8(q[4], q[5], q[6], q[7]));
   }
+}
+
+/* Q8_0 from n elements of src_type (F32, F16 or BF16). */
+void qs_quantize_q8_0_from(const void *src, int src_type, void *dst, int64_t n) {
+  qs_block_q8_0 *y = (qs_block_q8_0 *)dst;
+  if (src_type == QS_SRC_F16) quantize_q8_0_from(src, QS_SRC_F16, y, n / QS_QK);
+  else if (src_type == QS_SRC_BF16) quantize_q8_0_from(src, QS_SRC_BF16, y, n / QS_QK);
+  else quantize_q8_0_from(src, QS_SRC_F32, y, n / QS_QK);
 }
 
 /* out[0..15] = (q[k] + bias)·d (+ m when has_min), in the reference's operand order. */
