@@ -7,25 +7,6 @@
 void qs_quantize_f32(const float *src, void *dst, int64_t n) { memcpy(dst, src, (size_t)n * sizeof(float)); }
 void qs_dequantize_f32(const void *src, float *dst, int64_t n) { memcpy(dst, src, (size_t)n * sizeof(float)); }
 
-/* Four floats → four halves in the low 16 bits of each lane (the vector form of qs_f32_to_half). */
-static inline v128_t f32x4_to_half(v128_t f) {
-  const v128_t w = f;
-  const v128_t twice = wasm_i32x4_add(w, w);
-  const v128_t sign = wasm_v128_and(w, wasm_i32x4_splat((int32_t)0x80000000u));
-  v128_t magnitude = wasm_f32x4_mul(wasm_f32x4_mul(wasm_f32x4_abs(f), wasm_f32x4_splat(0x1.0p+112f)),
-                                    wasm_f32x4_splat(0x1.0p-110f));
-  const v128_t bias = wasm_u32x4_max(wasm_v128_and(twice, wasm_i32x4_splat((int32_t)0xFF000000u)),
-                                     wasm_i32x4_splat(0x71000000));
-  const v128_t rounder = wasm_i32x4_add(wasm_u32x4_shr(bias, 1), wasm_i32x4_splat(0x07800000));
-  magnitude = wasm_f32x4_add(rounder, magnitude);
-  const v128_t exponent = wasm_v128_and(wasm_u32x4_shr(magnitude, 13), wasm_i32x4_splat(0x7C00));
-  const v128_t mantissa = wasm_v128_and(magnitude, wasm_i32x4_splat(0x0FFF));
-  const v128_t nonsign = wasm_i32x4_add(exponent, mantissa);
-  const v128_t is_nan = wasm_u32x4_gt(twice, wasm_i32x4_splat((int32_t)0xFF000000u));
-  const v128_t body = wasm_v128_bitselect(wasm_i32x4_splat(0x7E00), nonsign, is_nan);
-  return wasm_v128_or(wasm_u32x4_shr(sign, 16), body);
-}
-
 /* Four halves (low 16 bits of each lane) → four floats (the vector form of qs_half_to_f32). */
 static inline v128_t half_to_f32x4(v128_t h) {
   const v128_t w = wasm_i32x4_shl(h, 16);
@@ -48,8 +29,8 @@ void qs_quantize_f16(const float *src, void *dst, int64_t n) {
   qs_half *out = (qs_half *)dst;
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
-    const v128_t lo = f32x4_to_half(wasm_v128_load(src + i));
-    const v128_t hi = f32x4_to_half(wasm_v128_load(src + i + 4));
+    const v128_t lo = qs_f32x4_to_half(wasm_v128_load(src + i));
+    const v128_t hi = qs_f32x4_to_half(wasm_v128_load(src + i + 4));
     wasm_v128_store(out + i, pack_low_halves(lo, hi));
   }
   for (; i < n; i++) out[i] = qs_f32_to_half(src[i]);

@@ -165,68 +165,83 @@ static inline v128_t roundf_to_i32x4(v128_t v) {
   return wasm_i32x4_sub(wasm_f32x4_add(t, wasm_f32x4_splat(12582912.f)), wasm_i32x4_splat(0x4B400000));
 }
 
-/* Loads block `b` of the source as 8 vectors of floats into x. Returns 0 (x untouched) when the block
- * holds an Inf or NaN, else 1 with *amax = max |x|. */
-QS_ALWAYS_INLINE int load_finite_block32(const void *src, int src_type, int64_t b, v128_t *x, float *amax) {
+/* Four non-negative finite halves held in the low bits of u32 lanes → four floats. */
+static inline v128_t finite_half_bits_to_f32x4(v128_t h) {
+  return wasm_f32x4_mul(wasm_i32x4_shl(h, 13), wasm_f32x4_splat(0x1.0p+112f));
+}
+
+/* Block b in the general path, widened to floats first. */
+static void quantize_q8_0_block_widened(const void *src, int src_type, int64_t b, qs_block_q8_0 *y) {
+  float widened[QS_QK];
+  qs_widen_source(src, src_type, b * QS_QK, QS_QK, widened);
+  quantize_q8_0_block(widened, y);
+}
+
+/* The sign-cleared bits of block b's largest magnitude. */
+QS_ALWAYS_INLINE uint32_t block_top_bits(const void *src, int src_type, int64_t b) {
   if (src_type == QS_SRC_F32) {
     const float *p = (const float *)src + b * QS_QK;
     v128_t m = wasm_i32x4_splat(0);
-    for (int k = 0; k < 8; k++) {
-      x[k] = wasm_v128_load(p + 4 * k);
-      m = wasm_u32x4_max(m, wasm_v128_and(x[k], wasm_i32x4_splat(0x7FFFFFFF)));
-    }
-    const uint32_t top = hmax_u32x4(m);
-    if (top >= 0x7F800000u) return 0;
-    *amax = qs_bits_f32(top);
-    return 1;
+    for (int k = 0; k < 8; k++) m = wasm_u32x4_max(m, wasm_v128_and(wasm_v128_load(p + 4 * k), wasm_i32x4_splat(0x7FFFFFFF)));
+    return hmax_u32x4(m);
   }
   const uint16_t *p = (const uint16_t *)src + b * QS_QK;
-  v128_t h[4], m = wasm_i16x8_splat(0);
-  for (int k = 0; k < 4; k++) {
-    h[k] = wasm_v128_load(p + 8 * k);
-    m = wasm_u16x8_max(m, wasm_v128_and(h[k], wasm_i16x8_splat(0x7FFF)));
-  }
-  const uint32_t top = hmax_u16x8(m);
-  if (src_type == QS_SRC_F16) {
-    if (top >= 0x7C00u) return 0;
-    *amax = qs_half_to_f32((qs_half)top);
-    for (int k = 0; k < 4; k++) {
-      x[2 * k] = qs_finite_half4_to_f32(h[k], 0);
-      x[2 * k + 1] = qs_finite_half4_to_f32(h[k], 1);
-    }
-  } else {
-    if (top >= 0x7F80u) return 0;
-    *amax = qs_bf16_to_f32((uint16_t)top);
-    for (int k = 0; k < 4; k++) {
-      x[2 * k] = qs_bf16x4_to_f32(h[k], 0);
-      x[2 * k + 1] = qs_bf16x4_to_f32(h[k], 1);
-    }
-  }
-  return 1;
+  v128_t m = wasm_i16x8_splat(0);
+  for (int k = 0; k < 4; k++) m = wasm_u16x8_max(m, wasm_v128_and(wasm_v128_load(p + 8 * k), wasm_i16x8_splat(0x7FFF)));
+  return hmax_u16x8(m);
 }
 
-QS_ALWAYS_INLINE void quantize_q8_0_from(const void *src, int src_type, qs_block_q8_0 *y, int64_t nblocks) {
-  for (int64_t b = 0; b < nblocks; b++) {
-    v128_t x[8];
-    float amax = 0;
-    const int finite = load_finite_block32(src, src_type, b, x, &amax);
-    const float d = amax / ((1 << 7) - 1);
-    /* a subnormal d leaves 1/d too imprecise to bound |x|·id by 127.5: the general path saturates as
-     * the reference's casts do */
-    if (!finite || (d != 0 && d < 0x1.0p-126f)) {
-      float widened[QS_QK];
-      qs_widen_source(src, src_type, b * QS_QK, QS_QK, widened);
-      quantize_q8_0_block(widened, &y[b]);
-      continue;
-    }
-    const float id = d ? 1.0f / d : 0.0f;
-    y[b].d = qs_f32_to_half(d);
-    const v128_t vid = wasm_f32x4_splat(id);
-    v128_t q[8];
-    for (int k = 0; k < 8; k++) q[k] = roundf_to_i32x4(wasm_f32x4_mul(x[k], vid));
-    wasm_v128_store(y[b].qs, qs_pack_i8(q[0], q[1], q[2], q[3]));
-    wasm_v128_store(y[b].qs + 16, qs_pack_i8(q[4], q[5], q[6], q[7]));
+/* Block b's 32 values as 8 vectors of floats (F16 values must be finite). */
+QS_ALWAYS_INLINE void load_finite_floats32(const void *src, int src_type, int64_t b, v128_t *x) {
+  if (src_type == QS_SRC_F32) {
+    for (int k = 0; k < 8; k++) x[k] = wasm_v128_load((const float *)src + b * QS_QK + 4 * k);
+    return;
   }
+  const uint16_t *p = (const uint16_t *)src + b * QS_QK;
+  for (int k = 0; k < 4; k++) {
+    const v128_t h = wasm_v128_load(p + 8 * k);
+    x[2 * k] = src_type == QS_SRC_F16 ? qs_finite_half4_to_f32(h, 0) : qs_bf16x4_to_f32(h, 0);
+    x[2 * k + 1] = src_type == QS_SRC_F16 ? qs_finite_half4_to_f32(h, 1) : qs_bf16x4_to_f32(h, 1);
+  }
+}
+
+/* Four blocks at a time: their scales are computed side by side, one block per lane (the same
+ * IEEE divisions as the scalar code, lane by lane), then each block is quantized in registers. */
+QS_ALWAYS_INLINE void quantize_q8_0_from(const void *src, int src_type, qs_block_q8_0 *y, int64_t nblocks) {
+  const uint32_t limit = src_type == QS_SRC_F32 ? 0x7F800000u : src_type == QS_SRC_F16 ? 0x7C00u : 0x7F80u;
+  int64_t b = 0;
+  for (; b + 4 <= nblocks; b += 4) {
+    const v128_t top = wasm_u32x4_make(block_top_bits(src, src_type, b), block_top_bits(src, src_type, b + 1),
+                                       block_top_bits(src, src_type, b + 2), block_top_bits(src, src_type, b + 3));
+    const v128_t amax = src_type == QS_SRC_F32 ? top
+                        : src_type == QS_SRC_F16 ? finite_half_bits_to_f32x4(top)
+                        : wasm_i32x4_shl(top, 16);
+    const v128_t d = wasm_f32x4_div(amax, wasm_f32x4_splat((1 << 7) - 1));
+    const v128_t nonzero = wasm_f32x4_ne(d, wasm_f32x4_splat(0.f));
+    /* Inf/NaN blocks and subnormal scales (whose 1/d cannot bound |x|·id by 127.5) take the general path */
+    const v128_t general = wasm_v128_or(wasm_u32x4_ge(top, wasm_i32x4_splat((int32_t)limit)),
+                                        wasm_v128_and(nonzero, wasm_f32x4_lt(d, wasm_f32x4_splat(0x1.0p-126f))));
+    const v128_t id = wasm_v128_and(wasm_f32x4_div(wasm_f32x4_splat(1.0f), d), nonzero);
+    uint32_t d_half[4];
+    float ids[4];
+    wasm_v128_store(d_half, qs_f32x4_to_half(d));
+    wasm_v128_store(ids, id);
+    const int general_mask = wasm_i32x4_bitmask(general);
+    for (int j = 0; j < 4; j++) {
+      if (general_mask & (1 << j)) {
+        quantize_q8_0_block_widened(src, src_type, b + j, &y[b + j]);
+        continue;
+      }
+      v128_t x[8], q[8];
+      load_finite_floats32(src, src_type, b + j, x);
+      const v128_t vid = wasm_f32x4_splat(ids[j]);
+      y[b + j].d = (qs_half)d_half[j];
+      for (int k = 0; k < 8; k++) q[k] = roundf_to_i32x4(wasm_f32x4_mul(x[k], vid));
+      wasm_v128_store(y[b + j].qs, qs_pack_i8(q[0], q[1], q[2], q[3]));
+      wasm_v128_store(y[b + j].qs + 16, qs_pack_i8(q[4], q[5], q[6], q[7]));
+    }
+  }
+  for (; b < nblocks; b++) quantize_q8_0_block_widened(src, src_type, b, &y[b]);
 }
 
 /* Q8_0 from n elements of src_type (F32, F16 or BF16). */
