@@ -9,7 +9,7 @@ import { GgmlType } from '../../web/src/core/quant/ggml-types.ts';
 import type { QuantPlan } from '../../web/src/core/quant/plan.ts';
 import { writeSyntheticModel, type SyntheticModelSpec } from '../fixtures/synthetic-models.ts';
 import { scratchDir } from '../helpers/paths.ts';
-import { assertBothRefuse, assertPlanMatchesOracle, assertSameDecision, readHeader } from './plan-support.ts';
+import { assertBothRefuse, assertPlanMatchesOracle, assertSameDecision, readHeader, testEveryFtype } from './plan-support.ts';
 import { writeGgufFile } from '../fixtures/gguf-file.ts';
 import type { GgufTensorSpec } from '../../web/src/core/formats/gguf/writer.ts';
 import { GgufValueType as V, type GgufKV } from '../../web/src/core/formats/gguf/model.ts';
@@ -25,18 +25,7 @@ const SPECS: readonly SyntheticModelSpec[] = [
 ];
 
 for (const spec of SPECS) {
-  test(`${spec.id}: every ftype's plan matches llama.cpp's file header`, async (t) => {
-    const input = join(dir, `${spec.id}.gguf`);
-    writeSyntheticModel(input, spec);
-    const header = await readHeader(input);
-    for (const ftype of FTYPES) {
-      await t.test(ftype.name, async () => {
-        const label = `${spec.id}-${ftype.name}`;
-        if (ftype.needsImatrix) await assertSameDecision(input, header, { ftype: ftype.name }, dir, label);
-        else await assertPlanMatchesOracle(input, header, { ftype: ftype.name }, dir, label);
-      });
-    }
-  });
+  testEveryFtype(spec, dir, `${spec.id}: every ftype's plan matches llama.cpp's file header`);
 }
 
 test('the 70B bump: attn_v of an 80-layer GQA llama gets q5_K where a plain model gets q4_K (then falls back)', async () => {

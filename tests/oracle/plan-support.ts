@@ -12,6 +12,9 @@ import { ggmlType, ggmlTypeByName } from '../../web/src/core/quant/ggml-types.ts
 import type { QuantizeOptions } from '../../web/src/core/quant/options.ts';
 import { planQuantization, type QuantPlan } from '../../web/src/core/quant/plan.ts';
 import { openNodeFile } from '../../web/src/io/node-file.ts';
+import { test } from 'node:test';
+import { FTYPES } from '../../web/src/core/quant/ftypes.ts';
+import { writeSyntheticModel, type SyntheticModelSpec } from '../fixtures/synthetic-models.ts';
 import { oracleQuantizeFile, oracleQuietLogs, type OracleQuantizeOptions } from './llama-cpp.ts';
 
 // the quantizer's per-tensor log lines would bury the test report
@@ -125,4 +128,20 @@ export async function assertSameDecision(input: string, inputHeader: GgufHeader,
   }
   await assertPlanMatchesOracle(input, inputHeader, options, dir, label);
   return true;
+}
+
+/** One test per spec: every ftype's plan equals llama.cpp's output header (or both refuse). */
+export function testEveryFtype(spec: SyntheticModelSpec, dir: string, title = `${spec.id}: every ftype's plan matches llama.cpp's file header`): void {
+  test(title, async (t) => {
+    const input = join(dir, `${spec.id}.gguf`);
+    writeSyntheticModel(input, spec);
+    const header = await readHeader(input);
+    for (const ftype of FTYPES) {
+      await t.test(ftype.name, async () => {
+        const label = `${spec.id}-${ftype.name}`;
+        if (ftype.needsImatrix) await assertSameDecision(input, header, { ftype: ftype.name }, dir, label);
+        else await assertPlanMatchesOracle(input, header, { ftype: ftype.name }, dir, label);
+      });
+    }
+  });
 }

@@ -3,26 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { FTYPES } from '../../web/src/core/quant/ftypes.ts';
 import { STANDARD_SYNTHETIC_SPECS, writeSyntheticModel } from '../fixtures/synthetic-models.ts';
 import { scratchDir } from '../helpers/paths.ts';
-import { assertPlanMatchesOracle, assertSameDecision, readHeader } from './plan-support.ts';
+import { assertPlanMatchesOracle, readHeader, testEveryFtype } from './plan-support.ts';
 
 const dir = scratchDir('quantsmith-plan-synthetic-');
 
 for (const spec of STANDARD_SYNTHETIC_SPECS) {
-  test(`synthetic ${spec.id}: every ftype's plan matches llama.cpp's file header`, async (t) => {
-    const input = join(dir, `${spec.id}.gguf`);
-    writeSyntheticModel(input, spec);
-    const header = await readHeader(input);
-    for (const ftype of FTYPES) {
-      await t.test(ftype.name, async () => {
-        const label = `${spec.id}-${ftype.name}`;
-        if (ftype.needsImatrix) await assertSameDecision(input, header, { ftype: ftype.name }, dir, label);
-        else await assertPlanMatchesOracle(input, header, { ftype: ftype.name }, dir, label);
-      });
-    }
-  });
+  testEveryFtype(spec, dir, `synthetic ${spec.id}: every ftype's plan matches llama.cpp's file header`);
 }
 
 test('synthetic llama-ff704: rows of 704 make k-quants fall back, and the plan counts them', async () => {
