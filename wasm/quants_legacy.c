@@ -15,13 +15,15 @@ static inline uint32_t fifth_bits(v128_t low16, v128_t high16) {
   return lo | (hi << 16);
 }
 
+/* The byte the reference stores for `MIN(top, (int8_t)v)` (or `(uint8_t)v` with top 255), per i32 lane. */
+static inline v128_t clamped_byte(v128_t v, v128_t top) {
+  return wasm_v128_and(wasm_i32x4_min(qs_x86_trunc_to_i8(v), top), wasm_i32x4_splat(0xFF));
+}
+
 /* trunc(x·id + offset) for 16 floats, clamped above at `top`: the reference's `MIN(top, (int8_t)(x*id + offset))`. */
 static inline v128_t scaled_trunc16(const float *x, v128_t id, v128_t offset, v128_t top) {
   v128_t q[4];
-  for (int k = 0; k < 4; k++) {
-    const v128_t v = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(x + 4 * k), id), offset);
-    q[k] = wasm_i32x4_min(wasm_i32x4_trunc_sat_f32x4(v), top);
-  }
+  for (int k = 0; k < 4; k++) q[k] = clamped_byte(wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(x + 4 * k), id), offset), top);
   return qs_pack_u8(q[0], q[1], q[2], q[3]);
 }
 
@@ -31,7 +33,7 @@ static inline v128_t offset_trunc16(const float *x, v128_t min, v128_t id, v128_
   for (int k = 0; k < 4; k++) {
     const v128_t v = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(x + 4 * k), min), id),
                                     wasm_f32x4_splat(0.5f));
-    q[k] = wasm_i32x4_min(wasm_i32x4_trunc_sat_f32x4(v), top);
+    q[k] = clamped_byte(v, top);
   }
   return qs_pack_u8(q[0], q[1], q[2], q[3]);
 }
@@ -110,8 +112,7 @@ static void quantize_q8_0_block_with_nan(const float *x, qs_block_q8_0 *y) {
   const float d = amax / ((1 << 7) - 1);
   const float id = d ? 1.0f / d : 0.0f;
   y->d = qs_f32_to_half(d);
-  /* NaN converts to 0, as x86's truncation leaves 0 in the low byte (the build uses saturating truncation) */
-  for (int j = 0; j < QS_QK; j++) y->qs[j] = (int8_t)__builtin_roundf(x[j] * id);
+  for (int j = 0; j < QS_QK; j++) y->qs[j] = qs_x86_f32_to_i8(__builtin_roundf(x[j] * id));
 }
 
 /* One Q8_0 block from 32 floats, any values (the general path). */
@@ -128,7 +129,7 @@ static void quantize_q8_0_block(const float *x, qs_block_q8_0 *y) {
   for (int half = 0; half < 2; half++) {
     v128_t q[4];
     for (int k = 0; k < 4; k++)
-      q[k] = wasm_i32x4_trunc_sat_f32x4(qs_roundf_f32x4(wasm_f32x4_mul(wasm_v128_load(x + 16 * half + 4 * k), vid)));
+      q[k] = qs_x86_trunc_to_i8(qs_roundf_f32x4(wasm_f32x4_mul(wasm_v128_load(x + 16 * half + 4 * k), vid)));
     wasm_v128_store(y->qs + 16 * half, qs_pack_i8(q[0], q[1], q[2], q[3]));
   }
 }

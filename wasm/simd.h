@@ -78,6 +78,23 @@ static inline void qs_min_max(const float *x, int n, float *min_out, float *max_
   *max_out = max;
 }
 
+/* The reference's C casts of float to an 8-bit integer, as the x86-64 build of llama.cpp executes them:
+ * cvttss2si truncates to i32 and yields INT_MIN for NaN and anything out of range (id = 1/d overflows when
+ * a block's scale is subnormal), then the low byte is kept. Saturating truncation gives INT_MAX above the
+ * range and 0 for NaN; INT_MIN, 0 and the replaced INT_MAX all have a zero low byte. Result: the int8 value,
+ * sign-extended in i32 lanes. */
+static inline v128_t qs_x86_trunc_to_i8(v128_t v) {
+  v128_t r = wasm_i32x4_trunc_sat_f32x4(v);
+  r = wasm_v128_andnot(r, wasm_i32x4_eq(r, wasm_i32x4_splat(INT32_MAX)));
+  return wasm_i32x4_shr(wasm_i32x4_shl(r, 24), 24);
+}
+
+/* Scalar twin of qs_x86_trunc_to_i8. */
+static inline int8_t qs_x86_f32_to_i8(float v) {
+  if (!(v >= -2147483648.0f && v < 2147483648.0f)) return 0;
+  return (int8_t)(int32_t)v;
+}
+
 /* roundf (halves away from zero) per lane: v - trunc(v) is exact in float. */
 static inline v128_t qs_roundf_f32x4(v128_t v) {
   const v128_t t = wasm_f32x4_trunc(v);

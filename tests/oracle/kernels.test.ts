@@ -55,6 +55,11 @@ const DISTRIBUTIONS: Record<string, Fill> = {
     const g = gaussian(rng(seed));
     return Float32Array.from({ length: n }, () => 1e-6 * g());
   },
+  subnormals: (n, seed) => {
+    // F32 subnormals: the scale itself is subnormal, 1/d overflows, and x86's float→int conversion decides the bytes
+    const r = rng(seed);
+    return Float32Array.from({ length: n }, (_, i) => (i % 64 === 0 ? 0 : (2 * r() - 1) * [1e-39, 3e-40, 1e-44][i % 3]));
+  },
   'near the all-zero threshold': (n, seed) => {
     const g = gaussian(rng(seed));
     return Float32Array.from({ length: n }, () => 1e-15 * g());
