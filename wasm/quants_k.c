@@ -130,6 +130,17 @@ void qs_dequantize_q2_K(const void *src, float *out, int64_t n) {
   }
 }
 
+/* The first of 16 sub-block scales with the largest magnitude, and that magnitude if asked (Q3_K and Q6_K). */
+static inline float largest_scale(const float *scales, float *magnitude) {
+  float best = 0, best_abs = 0;
+  for (int j = 0; j < 16; j++) {
+    const float a = __builtin_fabsf(scales[j]);
+    if (a > best_abs) { best_abs = a; best = scales[j]; }
+  }
+  if (magnitude) *magnitude = best_abs;
+  return best;
+}
+
 /* ---- Q3_K ---- */
 
 void qs_quantize_q3_K(const float *x, void *dst, int64_t n) {
@@ -138,11 +149,7 @@ void qs_quantize_q3_K(const float *x, void *dst, int64_t n) {
   float scales[16];
   for (int64_t b = 0; b < n / QS_QK_K; b++, x += QS_QK_K) {
     qs_q3k_sub_scales(x, L, scales);
-    float max_scale = 0, amax = 0;
-    for (int j = 0; j < 16; j++) {
-      const float a = __builtin_fabsf(scales[j]);
-      if (a > amax) { amax = a; max_scale = scales[j]; }
-    }
+    const float max_scale = largest_scale(scales, NULL);
     memset(y[b].scales, 0, 12);
     if (max_scale) {
       const float iscale = -32.f / max_scale;
@@ -298,11 +305,8 @@ void qs_quantize_q6_K(const float *x, void *dst, int64_t n) {
   float scales[16];
   for (int64_t b = 0; b < n / QS_QK_K; b++, x += QS_QK_K) {
     qs_q6k_sub_scales(x, L, scales);
-    float max_scale = 0, max_abs_scale = 0;
-    for (int j = 0; j < 16; j++) {
-      const float a = __builtin_fabsf(scales[j]);
-      if (a > max_abs_scale) { max_abs_scale = a; max_scale = scales[j]; }
-    }
+    float max_abs_scale;
+    const float max_scale = largest_scale(scales, &max_abs_scale);
     if (max_abs_scale < QS_GROUP_EPS) {
       memset(&y[b], 0, sizeof(y[b]));
       continue;
