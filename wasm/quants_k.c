@@ -240,6 +240,13 @@ void qs_quantize_q4_K(const float *x, void *dst, int64_t n) {
   }
 }
 
+/* Half h (16 elements) of sub-block j's 4-bit values in Q4_K/Q5_K's qs: sub-blocks 2p and 2p+1 share
+ * qs[32p..32p+31], the even one in the low nibbles, the odd one in the high nibbles. */
+static inline v128_t sub_block_nibbles16(const uint8_t *qs, int j, int h) {
+  const v128_t q = wasm_v128_load(qs + 32 * (j / 2) + 16 * h);
+  return j % 2 ? wasm_u8x16_shr(q, 4) : wasm_v128_and(q, wasm_i8x16_splat(0x0F));
+}
+
 void qs_dequantize_q4_K(const void *src, float *out, int64_t n) {
   const qs_block_q4_K *x = (const qs_block_q4_K *)src;
   for (int64_t b = 0; b < n / QS_QK_K; b++, out += QS_QK_K) {
@@ -249,8 +256,7 @@ void qs_dequantize_q4_K(const void *src, float *out, int64_t n) {
       unpack_scale_min_k4(j, x[b].scales, &sc, &m);
       const float dl = d * sc, ml = min * m;
       for (int h = 0; h < 2; h++) {
-        const v128_t q = wasm_v128_load(x[b].qs + 32 * (j / 2) + 16 * h);
-        const v128_t nibble = j % 2 ? wasm_u8x16_shr(q, 4) : wasm_v128_and(q, wasm_i8x16_splat(0x0F));
+        const v128_t nibble = sub_block_nibbles16(x[b].qs, j, h);
         store_dequant16(out + 32 * j + 16 * h, nibble, dl, 1, ml);
       }
     }
@@ -287,8 +293,7 @@ void qs_dequantize_q5_K(const void *src, float *out, int64_t n) {
       const float dl = d * sc, ml = min * m;
       const v128_t bit = wasm_i8x16_splat((int8_t)(1 << j));
       for (int h = 0; h < 2; h++) {
-        const v128_t q = wasm_v128_load(x[b].qs + 32 * (j / 2) + 16 * h);
-        const v128_t nibble = j % 2 ? wasm_u8x16_shr(q, 4) : wasm_v128_and(q, wasm_i8x16_splat(0x0F));
+        const v128_t nibble = sub_block_nibbles16(x[b].qs, j, h);
         const v128_t set = wasm_i8x16_eq(wasm_v128_and(wasm_v128_load(x[b].qh + 16 * h), bit), bit);
         const v128_t q5 = wasm_i8x16_add(nibble, wasm_v128_and(set, wasm_i8x16_splat(16)));
         store_dequant16(out + 32 * j + 16 * h, q5, dl, 1, ml);
