@@ -9,7 +9,7 @@ import { FTYPES } from '../../web/src/core/quant/ftypes.ts';
 import { STANDARD_SYNTHETIC_SPECS, writeSyntheticModel } from '../fixtures/synthetic-models.ts';
 import { SHARED_F16_GGUF, scratchDir } from '../helpers/paths.ts';
 import { quantizeWithEngine } from '../helpers/engine.ts';
-import { oracleQuantizeFile, oracleQuietLogs } from '../oracle/llama-cpp.ts';
+import { oracleQuantizeFile, oracleQuietLogs } from './llama-cpp.ts';
 
 const dir = scratchDir();
 oracleQuietLogs();

@@ -10,7 +10,7 @@ import { QuantsmithError } from '../../web/src/core/errors.ts';
 import { STANDARD_SYNTHETIC_SPECS, writeSyntheticModel } from '../fixtures/synthetic-models.ts';
 import { SHARED_F16_GGUF, scratchDir } from '../helpers/paths.ts';
 import { quantizeWithEngine } from '../helpers/engine.ts';
-import { oracleQuantizeFile, oracleQuietLogs, type OracleQuantizeOptions } from '../oracle/llama-cpp.ts';
+import { oracleQuantizeFile, oracleQuietLogs, type OracleQuantizeOptions } from './llama-cpp.ts';
 
 const dir = scratchDir();
 oracleQuietLogs();

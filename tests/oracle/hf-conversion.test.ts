@@ -10,7 +10,7 @@ import { openNodeFolder } from '../../web/src/io/node-folder.ts';
 import { createNodeFileSink } from '../../web/src/io/node-sink.ts';
 import { SHARED_F16_GGUF, SHARED_MODEL_DIR, scratchDir } from '../helpers/paths.ts';
 import { testPool } from '../helpers/engine.ts';
-import { oracleQuantizeFile, oracleQuietLogs } from '../oracle/llama-cpp.ts';
+import { oracleQuantizeFile, oracleQuietLogs } from './llama-cpp.ts';
 
 const dir = scratchDir();
 oracleQuietLogs();

@@ -9,7 +9,7 @@ import { tensorRows, type ModelSource } from '../../web/src/core/engine/model-so
 import { readGgufHeader } from '../../web/src/core/formats/gguf/reader.ts';
 import type { GgufHeader } from '../../web/src/core/formats/gguf/model.ts';
 import { openHfModel, type ModelFolder } from '../../web/src/core/formats/hf/index.ts';
-import type { ByteSource } from '../../web/src/io/byte-source.ts';
+import type { ByteSource } from '../../web/src/core/byte-source.ts';
 import { openNodeFile, type NodeFileSource } from '../../web/src/io/node-file.ts';
 import { openNodeFolder } from '../../web/src/io/node-folder.ts';
 

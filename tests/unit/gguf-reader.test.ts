@@ -13,7 +13,7 @@ import { tensorByteLength } from '../../web/src/core/formats/gguf/tensor-size.ts
 import { GgmlType } from '../../web/src/core/quant/ggml-types.ts';
 import { BlobSource } from '../../web/src/io/blob-source.ts';
 import { openNodeFile } from '../../web/src/io/node-file.ts';
-import type { ByteSource } from '../../web/src/io/byte-source.ts';
+import type { ByteSource } from '../../web/src/core/byte-source.ts';
 import { encodeGgufFile } from '../fixtures/gguf-file.ts';
 import { MemorySource } from '../fixtures/memory-source.ts';
 

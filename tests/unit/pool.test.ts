@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPool, type PoolWorker } from '../../web/src/core/engine/pool.ts';
 import { CancelledError } from '../../web/src/core/errors.ts';
-import type { ConvertTask } from '../../web/src/workers/convert-task.ts';
+import type { ConvertTask } from '../../web/src/core/engine/convert-task.ts';
 
 function task(n: number): ConvertTask {
   return { srcType: 0, src: new Uint8Array([n]), nRows: 1, nPerRow: 1, dstTypes: [0] };

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { QuantsmithError } from '../../web/src/core/errors.ts';
 import { readSafetensorsHeader, SAFETENSORS_MAX_HEADER_BYTES } from '../../web/src/core/formats/safetensors/header.ts';
-import type { ByteSource } from '../../web/src/io/byte-source.ts';
+import type { ByteSource } from '../../web/src/core/byte-source.ts';
 import { encodeSafetensors } from '../fixtures/hf/safetensors-writer.ts';
 
 function memory(bytes: Uint8Array, name = 'model.safetensors'): ByteSource {

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WriteQueue } from '../../web/src/core/engine/write-queue.ts';
-import type { ByteSink } from '../../web/src/io/byte-source.ts';
+import type { ByteSink } from '../../web/src/core/byte-source.ts';
 
 function slowSink(delayMs: number, failAt = -1) {
   const got: number[] = [];

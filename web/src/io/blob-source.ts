@@ -1,6 +1,6 @@
 // A ByteSource over a browser Blob or File: each read slices the blob, so nothing loads the whole file.
 import { QuantsmithError } from '../core/errors.ts';
-import type { ByteSource } from './byte-source.ts';
+import type { ByteSource } from '../core/byte-source.ts';
 
 export class BlobSource implements ByteSource {
   readonly name: string;

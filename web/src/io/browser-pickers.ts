@@ -1,7 +1,7 @@
 // Choosing files with the File System Access pickers where the browser has them. Callers fall back to
 // the page's file inputs (and to downloads for outputs) where it does not.
 import { folderFileSink, savedFileSink, downloadSink, clearStagedOutputs } from './browser-sinks.ts';
-import type { ByteSink } from './byte-source.ts';
+import type { ByteSink } from '../core/byte-source.ts';
 import { fsWindow, GGUF_PICKER_TYPES, type PermissionedHandle } from './browser-fs-types.ts';
 
 export const canPickFiles = (): boolean => typeof fsWindow().showOpenFilePicker === 'function';

@@ -3,7 +3,7 @@
 // cancelled run leaves no finished-looking file. Without it (Firefox, Safari): the origin private file
 // system as staging, then the finished file is offered as a download; as a last resort, memory.
 import { fileSave } from 'browser-fs-access';
-import type { ByteSink } from './byte-source.ts';
+import type { ByteSink } from '../core/byte-source.ts';
 import type { PermissionedHandle } from './browser-fs-types.ts';
 
 /**

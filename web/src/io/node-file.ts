@@ -2,7 +2,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { QuantsmithError } from '../core/errors.ts';
-import type { ByteSource } from './byte-source.ts';
+import type { ByteSource } from '../core/byte-source.ts';
 
 export class NodeFileSource implements ByteSource {
   private constructor(

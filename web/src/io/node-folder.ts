@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { QuantsmithError } from '../core/errors.ts';
 import type { ModelFolder } from '../core/formats/hf/model-folder.ts';
-import type { ByteSource } from './byte-source.ts';
+import type { ByteSource } from '../core/byte-source.ts';
 import { openNodeFile } from './node-file.ts';
 
 /** Sub-folders deeper than this are not listed: the converter only looks one level down. */

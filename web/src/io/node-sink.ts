@@ -3,7 +3,7 @@
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { ByteSink } from './byte-source.ts';
+import type { ByteSink } from '../core/byte-source.ts';
 
 /** small writes are gathered up to this size before they reach the file */
 const COALESCE_BYTES = 1 << 20;

@@ -1,7 +1,7 @@
 // The kernel pool in the browser: one module Web Worker per slot, comlink over postMessage.
 import { wrap, transfer, releaseProxy } from 'comlink';
 import { createPool, type KernelPool } from '../core/engine/pool.ts';
-import type { KernelWorkerApi } from './convert-task.ts';
+import type { KernelWorkerApi } from '../core/engine/convert-task.ts';
 import { WorkerDeath } from './worker-death.ts';
 
 export function createBrowserPool(wasm: WebAssembly.Module, size = navigator.hardwareConcurrency || 2): KernelPool {

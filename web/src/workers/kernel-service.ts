@@ -1,7 +1,7 @@
 // What runs inside each pool worker, the same in a Web Worker and in a Node worker thread.
 import { transfer } from 'comlink';
 import { instantiateKernels, type Kernels } from '../core/kernels/kernels.ts';
-import type { ConvertResult, ConvertTask, KernelWorkerApi } from './convert-task.ts';
+import type { ConvertResult, ConvertTask, KernelWorkerApi } from '../core/engine/convert-task.ts';
 
 export function createKernelService(): KernelWorkerApi {
   let kernels: Kernels | undefined;

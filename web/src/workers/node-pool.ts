@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { wrap, transfer } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { createPool, type KernelPool } from '../core/engine/pool.ts';
-import type { KernelWorkerApi } from './convert-task.ts';
+import type { KernelWorkerApi } from '../core/engine/convert-task.ts';
 import { WorkerDeath } from './worker-death.ts';
 
 export function createNodePool(wasm: WebAssembly.Module, size = availableParallelism()): KernelPool {

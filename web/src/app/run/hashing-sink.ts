@@ -2,7 +2,7 @@
 // so the results can show each output's hash without reading the file back.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import type { ByteSink } from '../../io/byte-source.ts';
+import type { ByteSink } from '../../core/byte-source.ts';
 
 export interface HashingSink extends ByteSink {
   /** hex digest; only meaningful after commit() */

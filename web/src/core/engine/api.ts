@@ -1,5 +1,5 @@
 // The engine's public shape, shared by the CLI and the app.
-import type { ByteSink } from '../../io/byte-source.ts';
+import type { ByteSink } from '../byte-source.ts';
 import type { QuantPlan } from '../quant/plan.ts';
 import type { QuantizeOptions } from '../quant/options.ts';
 

@@ -1,5 +1,5 @@
 // A GGUF file as a ModelSource: the header is parsed once; tensor rows are byte ranges read on demand.
-import type { ByteSource } from '../../io/byte-source.ts';
+import type { ByteSource } from '../byte-source.ts';
 import { readGgufHeader } from '../formats/gguf/reader.ts';
 import type { GgufHeader } from '../formats/gguf/model.ts';
 import type { ModelSource, SourceTensor } from './model-source.ts';

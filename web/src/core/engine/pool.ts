@@ -2,7 +2,7 @@
 // transferred both ways. cancel() terminates every worker at once (the only way to stop a running kernel
 // promptly) and rejects what was pending; workers are spawned again on the next task.
 import { CancelledError } from '../errors.ts';
-import type { ConvertResult, ConvertTask } from '../../workers/convert-task.ts';
+import type { ConvertResult, ConvertTask } from './convert-task.ts';
 
 /** A started worker, as the platform (Web Worker or worker_threads) provides it. */
 export interface PoolWorker {

@@ -1,7 +1,7 @@
 // Writes to a sink in order without making the job wait for each one: reading and converting the next
 // slabs overlaps with writing the last ones. What is queued but not yet written is bounded, so a slow
 // disk slows the job down instead of filling memory.
-import type { ByteSink } from '../../io/byte-source.ts';
+import type { ByteSink } from '../byte-source.ts';
 
 /** bytes a job may have queued (across its outputs) before it waits for the disk */
 export const DEFAULT_QUEUED_BYTES = 32 * 1024 * 1024;

@@ -1,6 +1,6 @@
 // Sequential little-endian reads from a ByteSource through a window of bytes (1 MiB by default), so a
 // header with hundreds of thousands of small fields costs a handful of source reads, never the whole file.
-import type { ByteSource } from '../../../io/byte-source.ts';
+import type { ByteSource } from '../../byte-source.ts';
 import { QuantsmithError } from '../../errors.ts';
 
 const DEFAULT_WINDOW = 1 << 20;

@@ -1,7 +1,7 @@
 // Reads a GGUF file's header (metadata and tensor infos) through byte-range reads, with the checks
 // llama.cpp's gguf.cpp makes when it opens a file, each reported as a one-line QuantsmithError with the
 // byte offset of the field at fault. Tensor data is not read, only checked to lie inside the file.
-import type { ByteSource } from '../../../io/byte-source.ts';
+import type { ByteSource } from '../../byte-source.ts';
 import { QuantsmithError } from '../../errors.ts';
 import { ggmlType } from '../../quant/ggml-types.ts';
 import { ByteCursor } from './byte-cursor.ts';

@@ -1,6 +1,6 @@
 // A Hugging Face model folder as the converter sees it: a name and files that can be opened for byte-range
 // reads. The Node implementation is web/src/io/node-folder.ts, the browser one web/src/io/browser-folder.ts.
-import type { ByteSource } from '../../../io/byte-source.ts';
+import type { ByteSource } from '../../byte-source.ts';
 import { QuantsmithError } from '../../errors.ts';
 
 export interface ModelFolder {

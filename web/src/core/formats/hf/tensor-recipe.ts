@@ -2,7 +2,7 @@
 // tensor (or generated values), the Q/K row permutation, the Gemma norm +1, a row limit, the output type.
 // readRows produces exactly the bytes llama.cpp's converter writes for that tensor, reading only the
 // byte ranges the requested rows need.
-import type { ByteSource } from '../../../io/byte-source.ts';
+import type { ByteSource } from '../../byte-source.ts';
 import { QuantsmithError } from '../../errors.ts';
 import type { SourceTensor } from '../../engine/model-source.ts';
 import { GgmlType } from '../../quant/ggml-types.ts';

@@ -1,7 +1,7 @@
 // Finds and indexes the checkpoint's tensors as llama.cpp's converter does (ModelBase.index_tensors): the
 // shards are the model*.safetensors files, or the ones model.safetensors.index.json names; shards are taken
 // in sorted order and each shard's tensors in name order; the index and the shards must agree.
-import type { ByteSource } from '../../../io/byte-source.ts';
+import type { ByteSource } from '../../byte-source.ts';
 import { QuantsmithError } from '../../errors.ts';
 import { readSafetensorsHeader, type SafetensorsTensor } from '../safetensors/header.ts';
 import { readFolderJsonObject, type ModelFolder } from './model-folder.ts';

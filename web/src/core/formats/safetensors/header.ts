@@ -1,7 +1,7 @@
 // Reads a .safetensors file's header through byte-range reads: an 8-byte little-endian length, then that
 // many bytes of JSON naming each tensor's dtype, shape and [begin, end) byte range in the data that follows.
 // Every check a broken or hostile file could fail is made here, with a one-line error naming the file.
-import type { ByteSource } from '../../../io/byte-source.ts';
+import type { ByteSource } from '../../byte-source.ts';
 import { QuantsmithError } from '../../errors.ts';
 import { SAFETENSORS_DTYPE_BYTES } from './dtypes.ts';
 
