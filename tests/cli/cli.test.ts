@@ -179,6 +179,32 @@ test('a missing input is named', () => {
   assertOneLineError(r, /nope\.gguf: no such file/);
 });
 
+test('Ctrl-C while the CLI is still starting exits 130 with its message, not a bare signal death', async () => {
+  // how long Node takes here to run the first line of an ES module (the slowest of three): the CLI's handler
+  // must exist from that moment on, while loading the TypeScript loader and the CLI takes several times longer
+  const probe = join(dir, 'first-line.mjs');
+  writeFileSync(probe, "process.stdout.write('up')");
+  let firstLine = 0;
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    const c = spawn(process.execPath, [probe]);
+    await new Promise((r) => c.stdout.once('data', r));
+    firstLine = Math.max(firstLine, performance.now() - t0);
+    await new Promise((r) => c.once('exit', r));
+  }
+  for (const delay of [firstLine * 1.5 + 30, firstLine * 2 + 60]) {
+    const child = spawn(process.execPath, [CLI_BIN, 'inspect', SHARED_F16_GGUF], { cwd: dir });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<[number | null, string | null]>((r) => child.on('exit', (c, s) => r([c, s])));
+    await new Promise((r) => setTimeout(r, delay));
+    child.kill('SIGINT');
+    const [code, signal] = await exited;
+    assert.deepEqual([code, signal], [130, null], `SIGINT after ${delay.toFixed(0)} ms: ${stderr}`);
+    assert.equal(stderr, 'quantsmith: interrupted; no output was written\n');
+  }
+});
+
 test('an interrupted run (Ctrl-C) exits 130 and leaves neither the output nor a temporary file', async () => {
   const work = join(dir, 'interrupt');
   spawnSync('mkdir', ['-p', work]);

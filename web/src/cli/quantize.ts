@@ -40,7 +40,7 @@ function optionsOf(args: QuantizeArgs): QuantizeOptions {
   };
 }
 
-export async function quantizeCommand(args: QuantizeArgs, out: (line: string) => void): Promise<void> {
+export async function quantizeCommand(args: QuantizeArgs, out: (line: string) => void, interrupted: AbortSignal): Promise<void> {
   const options = optionsFromArgs(args);
   const source = await openInput(args.input);
   try {
@@ -62,13 +62,9 @@ export async function quantizeCommand(args: QuantizeArgs, out: (line: string) =>
     const pool = createNodePool(wasm, args.threads);
     const sink = await createNodeFileSink(output);
     const bar = new ProgressBar();
-    const controller = new AbortController();
-    const onSignal = () => controller.abort();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
     try {
       const result = await runJob(source, [{ options, sink }], pool, {
-        signal: controller.signal,
+        signal: interrupted,
         onProgress: (p) => bar.update(p),
       });
       bar.clear();
@@ -80,8 +76,6 @@ export async function quantizeCommand(args: QuantizeArgs, out: (line: string) =>
       );
     } finally {
       bar.clear();
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
       pool.close();
     }
   } finally {
