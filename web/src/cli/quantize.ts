@@ -61,6 +61,7 @@ export async function quantizeCommand(args: QuantizeArgs, out: (line: string) =>
     const wasm = await loadWasmModuleFromDisk();
     const pool = createNodePool(wasm, args.threads);
     const sink = await createNodeFileSink(output);
+    for (const name of sink.removedStale) process.stderr.write(`quantsmith: removed ${name}, left by an earlier run that was killed\n`);
     const bar = new ProgressBar();
     try {
       const result = await runJob(source, [{ options, sink }], pool, {
