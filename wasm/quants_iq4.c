@@ -102,7 +102,9 @@ static void quantize_iq4_nl_x4(const float *x, qs_block_iq4_nl *y) {
   for (int b = 0; b < 4; b++) memcpy(y[b].qs, packed + 16 * b, 16);
 }
 
-void qs_quantize_iq4_nl(const float *x, void *dst, int64_t n) {
+void qs_quantize_iq4_nl(const float *x, void *dst, int64_t nrows, int64_t n_per_row, const float *quant_weights) {
+  (void)quant_weights; /* weighted path not written yet: dispatch refuses weights for this type */
+  const int64_t n = nrows * n_per_row;
   qs_block_iq4_nl *y = (qs_block_iq4_nl *)dst;
   const int64_t nb = n / QS_QK;
   int64_t b = 0;
@@ -117,7 +119,9 @@ void qs_quantize_iq4_nl(const float *x, void *dst, int64_t n) {
   }
 }
 
-void qs_quantize_iq4_xs(const float *x, void *dst, int64_t n) {
+void qs_quantize_iq4_xs(const float *x, void *dst, int64_t nrows, int64_t n_per_row, const float *quant_weights) {
+  (void)quant_weights; /* weighted path not written yet: dispatch refuses weights for this type */
+  const int64_t n = nrows * n_per_row;
   qs_block_iq4_xs *y = (qs_block_iq4_xs *)dst;
   v128_t xt[2][32], w[32];
   float scales[8];

@@ -80,7 +80,9 @@ static inline v128_t low2_of_sub_block(const uint8_t *qs, int j) {
 
 /* ---- Q2_K ---- */
 
-void qs_quantize_q2_K(const float *x, void *dst, int64_t n) {
+void qs_quantize_q2_K(const float *x, void *dst, int64_t nrows, int64_t n_per_row, const float *quant_weights) {
+  (void)quant_weights; /* weighted path not written yet: dispatch refuses weights for this type */
+  const int64_t n = nrows * n_per_row;
   qs_block_q2_K *y = (qs_block_q2_K *)dst;
   uint8_t L[QS_QK_K];
   float scales[16], mins[16];
@@ -143,7 +145,9 @@ static inline float largest_scale(const float *scales, float *magnitude) {
 
 /* ---- Q3_K ---- */
 
-void qs_quantize_q3_K(const float *x, void *dst, int64_t n) {
+void qs_quantize_q3_K(const float *x, void *dst, int64_t nrows, int64_t n_per_row, const float *quant_weights) {
+  (void)quant_weights; /* weighted path not written yet: dispatch refuses weights for this type */
+  const int64_t n = nrows * n_per_row;
   qs_block_q3_K *y = (qs_block_q3_K *)dst;
   int8_t L[QS_QK_K];
   float scales[16];
@@ -228,7 +232,9 @@ static void finish_q45_K(const float *x, float *scales, float *mins, uint8_t *L,
   }
 }
 
-void qs_quantize_q4_K(const float *x, void *dst, int64_t n) {
+void qs_quantize_q4_K(const float *x, void *dst, int64_t nrows, int64_t n_per_row, const float *quant_weights) {
+  (void)quant_weights; /* weighted path not written yet: dispatch refuses weights for this type */
+  const int64_t n = nrows * n_per_row;
   qs_block_q4_K *y = (qs_block_q4_K *)dst;
   uint8_t L[QS_QK_K];
   float scales[8], mins[8];
@@ -263,7 +269,9 @@ void qs_dequantize_q4_K(const void *src, float *out, int64_t n) {
   }
 }
 
-void qs_quantize_q5_K(const float *x, void *dst, int64_t n) {
+void qs_quantize_q5_K(const float *x, void *dst, int64_t nrows, int64_t n_per_row, const float *quant_weights) {
+  (void)quant_weights; /* weighted path not written yet: dispatch refuses weights for this type */
+  const int64_t n = nrows * n_per_row;
   qs_block_q5_K *y = (qs_block_q5_K *)dst;
   uint8_t L[QS_QK_K];
   float scales[8], mins[8];
@@ -304,7 +312,9 @@ void qs_dequantize_q5_K(const void *src, float *out, int64_t n) {
 
 /* ---- Q6_K: 16 sub-blocks of 16 with signed 8-bit scales ---- */
 
-void qs_quantize_q6_K(const float *x, void *dst, int64_t n) {
+void qs_quantize_q6_K(const float *x, void *dst, int64_t nrows, int64_t n_per_row, const float *quant_weights) {
+  (void)quant_weights; /* weighted path not written yet: dispatch refuses weights for this type */
+  const int64_t n = nrows * n_per_row;
   qs_block_q6_K *y = (qs_block_q6_K *)dst;
   int8_t L[QS_QK_K];
   float scales[16];

@@ -38,7 +38,9 @@ static inline v128_t offset_trunc16(const float *x, v128_t min, v128_t id, v128_
   return qs_pack_u8(q[0], q[1], q[2], q[3]);
 }
 
-void qs_quantize_q4_0(const float *x, void *dst, int64_t n) {
+void qs_quantize_q4_0(const float *x, void *dst, int64_t nrows, int64_t n_per_row, const float *quant_weights) {
+  (void)quant_weights; /* weighted path not written yet: dispatch refuses weights for this type */
+  const int64_t n = nrows * n_per_row;
   qs_block_q4_0 *y = (qs_block_q4_0 *)dst;
   for (int64_t b = 0; b < n / QS_QK; b++, x += QS_QK) {
     const float max = qs_signed_absmax(x, QS_QK);
@@ -51,7 +53,9 @@ void qs_quantize_q4_0(const float *x, void *dst, int64_t n) {
   }
 }
 
-void qs_quantize_q4_1(const float *x, void *dst, int64_t n) {
+void qs_quantize_q4_1(const float *x, void *dst, int64_t nrows, int64_t n_per_row, const float *quant_weights) {
+  (void)quant_weights; /* weighted path not written yet: dispatch refuses weights for this type */
+  const int64_t n = nrows * n_per_row;
   qs_block_q4_1 *y = (qs_block_q4_1 *)dst;
   for (int64_t b = 0; b < n / QS_QK; b++, x += QS_QK) {
     float min, max;
@@ -66,7 +70,9 @@ void qs_quantize_q4_1(const float *x, void *dst, int64_t n) {
   }
 }
 
-void qs_quantize_q5_0(const float *x, void *dst, int64_t n) {
+void qs_quantize_q5_0(const float *x, void *dst, int64_t nrows, int64_t n_per_row, const float *quant_weights) {
+  (void)quant_weights; /* weighted path not written yet: dispatch refuses weights for this type */
+  const int64_t n = nrows * n_per_row;
   qs_block_q5_0 *y = (qs_block_q5_0 *)dst;
   for (int64_t b = 0; b < n / QS_QK; b++, x += QS_QK) {
     const float max = qs_signed_absmax(x, QS_QK);
@@ -82,7 +88,9 @@ void qs_quantize_q5_0(const float *x, void *dst, int64_t n) {
   }
 }
 
-void qs_quantize_q5_1(const float *x, void *dst, int64_t n) {
+void qs_quantize_q5_1(const float *x, void *dst, int64_t nrows, int64_t n_per_row, const float *quant_weights) {
+  (void)quant_weights; /* weighted path not written yet: dispatch refuses weights for this type */
+  const int64_t n = nrows * n_per_row;
   qs_block_q5_1 *y = (qs_block_q5_1 *)dst;
   for (int64_t b = 0; b < n / QS_QK; b++, x += QS_QK) {
     float min, max;
@@ -134,7 +142,9 @@ static void quantize_q8_0_block(const float *x, qs_block_q8_0 *y) {
   }
 }
 
-void qs_quantize_q8_0(const float *x, void *dst, int64_t n) {
+void qs_quantize_q8_0(const float *x, void *dst, int64_t nrows, int64_t n_per_row, const float *quant_weights) {
+  (void)quant_weights; /* ggml's quantize_q8_0 ignores them too */
+  const int64_t n = nrows * n_per_row;
   qs_block_q8_0 *y = (qs_block_q8_0 *)dst;
   for (int64_t b = 0; b < n / QS_QK; b++, x += QS_QK) quantize_q8_0_block(x, &y[b]);
 }
