@@ -48,6 +48,7 @@ for (const type of WEIGHTED) {
   test(`${type.name} with importance weights: bytes equal ggml_quantize_chunk's with the same imatrix`, () => {
     const nRows = 2;
     let cases = 0;
+    let changedByWeights = 0;
     for (const nPerRow of rowLengths(type.blockSize)) {
       for (const [weightName, weigh] of Object.entries(WEIGHTS)) {
         const weights = weigh(nPerRow, nPerRow + weightName.length);
@@ -61,12 +62,16 @@ for (const type of WEIGHTED) {
             const ours = kernels.quantizeRows(srcType, src, type.id, nRows, nPerRow, weights);
             const at = firstDifference(ours, expected);
             assert.equal(at, -1, `${type.name} from ${srcName}, ${nRows}×${nPerRow}, ${distName} values, ${weightName} weights: first differing byte ${at} of ${expected.length}`);
+            if (firstDifference(ours, kernels.quantizeRows(srcType, src, type.id, nRows, nPerRow)) >= 0) changedByWeights++;
             cases++;
           }
         }
       }
     }
     assert.ok(cases > 0);
+    // the weights must matter where ggml uses them (and nowhere else)
+    if (type.importance === 'used') assert.ok(changedByWeights > cases / 4, `weights changed ${changedByWeights} of ${cases} outputs`);
+    else assert.equal(changedByWeights, 0);
   });
 }
 
