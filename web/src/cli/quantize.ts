@@ -5,39 +5,17 @@ import { QuantsmithError } from '../core/errors.ts';
 import { planOutput } from '../core/engine/plan-outputs.ts';
 import { runJob } from '../core/engine/run-job.ts';
 import { ggmlType } from '../core/quant/ggml-types.ts';
-import { parseKvOverrideOption, parseTensorTypeOption, type QuantizeOptions } from '../core/quant/options.ts';
+import type { QuantizeOptions } from '../core/quant/options.ts';
 import { createNodeFileSink } from '../io/node-sink.ts';
 import { loadWasmModuleFromDisk } from '../io/node-wasm.ts';
 import { createNodePool } from '../workers/node-pool.ts';
 import type { QuantizeArgs } from './args.ts';
-import { UsageError } from './usage-error.ts';
 import { openInput } from './open-input.ts';
 import { ProgressBar } from './progress-bar.ts';
 import { formatBytes, formatSeconds } from './format.ts';
 
-/** The compound options (REGEX=TYPE, KEY=TYPE:VALUE) are checked here: a malformed one is a usage error. */
 export function optionsFromArgs(args: QuantizeArgs): QuantizeOptions {
-  try {
-    return optionsOf(args);
-  } catch (e) {
-    if (e instanceof QuantsmithError) throw new UsageError(e.message);
-    throw e;
-  }
-}
-
-function optionsOf(args: QuantizeArgs): QuantizeOptions {
-  return {
-    ftype: args.type,
-    outputTensorType: args.outputTensorType,
-    tokenEmbeddingType: args.tokenEmbeddingType,
-    leaveOutputTensor: args.leaveOutputTensor,
-    pure: args.pure,
-    tensorTypes: args.tensorTypes.map(parseTensorTypeOption),
-    kvOverrides: args.overrideKv.map(parseKvOverrideOption),
-    allowRequantize: args.allowRequantize,
-    includeWeights: args.includeWeights,
-    excludeWeights: args.excludeWeights,
-  };
+  return { ftype: args.type, ...args.options };
 }
 
 export async function quantizeCommand(args: QuantizeArgs, out: (line: string) => void, interrupted: AbortSignal): Promise<void> {
