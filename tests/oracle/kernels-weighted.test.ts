@@ -41,7 +41,8 @@ const WEIGHTS: Record<string, (n: number, seed: number) => Float32Array> = {
 };
 
 function rowLengths(blockSize: number): number[] {
-  return blockSize === 256 ? [256, 2816] : blockSize === 1 ? [96, 2816] : [96, 352, 2816].filter((n) => n % blockSize === 0);
+  // 3 and 11 blocks: not multiples of 256, nor (for 32-element blocks) of four blocks
+  return blockSize === 256 ? [256, 2816] : blockSize === 1 ? [96, 2816] : [3 * blockSize, 11 * blockSize, 2816];
 }
 
 for (const type of WEIGHTED) {
