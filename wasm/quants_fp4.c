@@ -3,34 +3,56 @@
 // quantize_mxfp4 / quantize_nvfp4 ignore importance weights, and so do these.
 //
 // SIMD: the code search (ggml's best_index_mxfp4: the first code whose value·scale is nearest, by a
-// strict `<` over the 16 codes) runs on four elements per vector, each lane exactly the scalar search.
+// strict `<` over the 16 codes) runs on four elements per vector, each lane giving the scalar's answer.
 #include <math.h>
 #include "simd.h"
 #include "fp4_values.h"
 
-/* Per lane, the index of the first of the 16 `scaled` code values nearest x (a NaN x gives 0). */
-static inline v128_t nearest_fp4_x4(v128_t x, const float *scaled) {
-  v128_t best_err = wasm_f32x4_abs(wasm_f32x4_sub(wasm_f32x4_splat(scaled[0]), x));
-  v128_t best = wasm_i32x4_splat(0);
-  for (int i = 1; i < 16; i++) {
-    const v128_t err = wasm_f32x4_abs(wasm_f32x4_sub(wasm_f32x4_splat(scaled[i]), x));
-    const v128_t better = wasm_f32x4_lt(err, best_err);
-    best_err = qs_select(better, err, best_err);
-    best = qs_select(better, wasm_i32x4_splat(i), best);
+/* The codes of the n elements at x (n = 16 or 32, four per vector), each the index of the first of
+ * the 16 `scaled` code values nearest it (a NaN gives 0), as ggml's linear scan with a strict `<`
+ * finds it. Only half the scan can win: for x ≥ 0 no negative code (8..15) is strictly nearer than
+ * code 0, and for x < 0 no positive one (1..7) is; the negative codes mirror the positive ones, and
+ * |-(k·d) - x| = |k·d - |x|| exactly. So the scan runs over codes 0..7 for |x|, in the same order,
+ * and the winner moves to 8 + i when x < 0 and i > 0. All vectors advance together (independent
+ * chains for the pipeline). */
+static inline __attribute__((always_inline)) void nearest_fp4(const float *x, int n, const float *scaled, v128_t *codes) {
+  v128_t ax[8], best_err[8];
+  for (int v = 0; v < n / 4; v++) {
+    ax[v] = wasm_f32x4_abs(wasm_v128_load(x + 4 * v));
+    best_err[v] = wasm_f32x4_abs(wasm_f32x4_sub(wasm_f32x4_splat(scaled[0]), ax[v]));
+    codes[v] = wasm_i32x4_splat(0);
   }
-  return best;
+  for (int i = 1; i < 8; i++) {
+    const v128_t value = wasm_f32x4_splat(scaled[i]), index = wasm_i32x4_splat(i);
+    for (int v = 0; v < n / 4; v++) {
+      const v128_t err = wasm_f32x4_abs(wasm_f32x4_sub(value, ax[v]));
+      const v128_t better = wasm_f32x4_lt(err, best_err[v]);
+      best_err[v] = qs_select(better, err, best_err[v]);
+      codes[v] = qs_select(better, index, codes[v]);
+    }
+  }
+  for (int v = 0; v < n / 4; v++) {
+    const v128_t negative = wasm_f32x4_lt(wasm_v128_load(x + 4 * v), wasm_f32x4_splat(0.f));
+    const v128_t moved = wasm_v128_and(negative, wasm_i32x4_ne(codes[v], wasm_i32x4_splat(0)));
+    codes[v] = wasm_v128_or(codes[v], wasm_v128_and(moved, wasm_i32x4_splat(8)));
+  }
 }
 
-/* 2·half elements (half 16 or 8) → `half` bytes: element j's code in the low nibble of byte j, element
- * j + half's in the high nibble. */
-static void store_codes(const float *x, int half, const float *scaled, uint8_t *qs) {
-  uint8_t codes[32];
-  for (int k = 0; k < 2 * half; k += 16) {
-    v128_t q[4];
-    for (int i = 0; i < 4; i++) q[i] = nearest_fp4_x4(wasm_v128_load(x + k + 4 * i), scaled);
-    wasm_v128_store(codes + k, qs_pack_u8(q[0], q[1], q[2], q[3]));
-  }
-  for (int j = 0; j < half; j++) qs[j] = (uint8_t)(codes[j] | (codes[j + half] << 4));
+/* An MXFP4 block's 32 codes → 16 bytes: element j in the low nibble of byte j, element j + 16 in the high. */
+static void store_codes32(const float *x, const float *scaled, uint8_t *qs) {
+  v128_t c[8];
+  nearest_fp4(x, 32, scaled, c);
+  const v128_t low = qs_pack_u8(c[0], c[1], c[2], c[3]), high = qs_pack_u8(c[4], c[5], c[6], c[7]);
+  wasm_v128_store(qs, wasm_v128_or(low, wasm_i8x16_shl(high, 4)));
+}
+
+/* An NVFP4 sub-block's 16 codes → 8 bytes: element j low, element j + 8 high. */
+static void store_codes16(const float *x, const float *scaled, uint8_t *qs) {
+  v128_t c[4];
+  nearest_fp4(x, 16, scaled, c);
+  const v128_t codes = qs_pack_u8(c[0], c[1], c[2], c[3]);
+  const v128_t packed = wasm_v128_or(codes, wasm_i8x16_shl(wasm_i64x2_shuffle(codes, codes, 1, 1), 4));
+  wasm_v128_store64_lane(qs, packed, 0);
 }
 
 static void scaled_values(float d, float *scaled) {
@@ -60,11 +82,11 @@ void qs_quantize_mxfp4(const float *x, void *dst, int64_t nrows, int64_t n_per_r
     const uint8_t e = mxfp4_exponent(qs_absmax(x, QS_QK));
     y[b].e = e;
     scaled_values(e8m0_half(e), scaled);
-    store_codes(x, 16, scaled, y[b].qs);
+    store_codes32(x, scaled, y[b].qs);
   }
 }
 
-/* out[j] = code(j)·d for 2·half elements of packed codes (see store_codes). */
+/* out[j] = code(j)·d for 2·half elements of packed codes (see store_codes32/16). */
 static void dequantize_codes(const uint8_t *qs, int half, float d, float *out) {
   const v128_t table = wasm_v128_load(QS_FP4_VALUES), vd = wasm_f32x4_splat(d);
   uint8_t bytes[16] = {0};
@@ -122,7 +144,7 @@ void qs_quantize_nvfp4(const float *x, void *dst, int64_t nrows, int64_t n_per_r
       const uint8_t u = ue4m3_from_f32(qs_absmax(x, 16) / 6.0f);
       y[b].d[s] = u;
       scaled_values(ue4m3_half(u), scaled);
-      store_codes(x, 8, scaled, y[b].qs + 8 * s);
+      store_codes16(x, scaled, y[b].qs + 8 * s);
     }
   }
 }

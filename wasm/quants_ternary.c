@@ -1,8 +1,8 @@
 // Ternary formats TQ1_0 (five trits per byte, 1.6875 bpw) and TQ2_0 (2 bits per element), 256-element
 // super-blocks with one f16 scale: ggml's quantize_row_tq*_ref (weights are ignored there and here)
-// and dequantize_row_tq*. Scalar: they are quick, and the integer arithmetic is the reference's
-// byte-wrapping arithmetic, kept in its own types.
-#include "quantsmith.h"
+// and dequantize_row_tq*. The trits are computed four at a time; the packing is the reference's
+// byte-wrapping arithmetic on sixteen bytes at a time.
+#include "simd.h"
 
 /* The reference's `amax = MAX(amax, fabsf(v))` scan: a NaN is taken and replaced by the next value. */
 static float running_absmax(const float *x, int n) {
@@ -14,39 +14,54 @@ static float running_absmax(const float *x, int n) {
   return amax;
 }
 
-/* `int xi = lroundf(v) + 1` as it runs on x86-64 glibc: lroundf rounds halves away from zero into a
- * long, or returns LONG_MIN for NaN and magnitudes of 2^63 and beyond; the sum keeps its low 32 bits. */
-static inline int trit_plus_one(float v) {
-  const int64_t r = (v == v && __builtin_fabsf(v) < 0x1.0p63f) ? (int64_t)__builtin_roundf(v) : INT64_MIN;
-  return (int)(uint32_t)((uint64_t)r + 1);
+/* The low byte of `int xi = lroundf(x[i]·id) + 1` for a super-block, as it runs on x86-64 glibc:
+ * lroundf rounds halves away from zero into a long, or returns LONG_MIN for NaN and magnitudes of
+ * 2^63 and beyond. Only the low byte matters to the packing, and for every value that does not fit
+ * an int (a float of magnitude 2^31 or more is a multiple of 256; LONG_MIN's low byte is 0) it is 1. */
+static void trits_plus_one(const float *x, float id, uint8_t *t) {
+  const v128_t vid = wasm_f32x4_splat(id), one = wasm_i32x4_splat(1);
+  for (int i = 0; i < QS_QK_K; i += 16) {
+    v128_t q[4];
+    for (int k = 0; k < 4; k++) {
+      const v128_t r = qs_roundf_f32x4(wasm_f32x4_mul(wasm_v128_load(x + i + 4 * k), vid));
+      const v128_t fits = wasm_f32x4_lt(wasm_f32x4_abs(r), wasm_f32x4_splat(2147483648.f));
+      const v128_t plus_one = wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(r), one);
+      q[k] = wasm_v128_and(qs_select(fits, plus_one, one), wasm_i32x4_splat(0xFF));
+    }
+    wasm_v128_store(t + i, qs_pack_u8(q[0], q[1], q[2], q[3]));
+  }
 }
 
-/* Five (or four, then shifted) trits as the reference packs them: base 3, then scaled to a byte by the
- * ceiling of q·256/243. */
-static inline uint8_t pack_trits(const float *x, int stride, int count, float id) {
-  uint8_t q = 0;
-  for (int n = 0; n < count; n++) {
-    q = (uint8_t)(q * 3);
-    q = (uint8_t)(q + trit_plus_one(x[n * stride] * id));
+/* Sixteen bytes of five (or four, then shifted) trits, as the reference packs them: base 3 with byte
+ * wrap-around, then scaled to a byte by the ceiling of q·256/243 (floor((q·256 + 242)/243), exact in
+ * float: the quotient is never within 1/243 of an integer it does not equal). */
+static v128_t pack_trits16(const uint8_t *t, int stride, int count) {
+  v128_t q = wasm_i8x16_splat(0);
+  for (int n = 0; n < count; n++) q = wasm_i8x16_add(wasm_i8x16_add(wasm_i8x16_add(q, q), q), wasm_v128_load(t + n * stride));
+  if (count == 4) q = wasm_i8x16_add(wasm_i8x16_add(q, q), q);
+  v128_t out[4];
+  for (int k = 0; k < 4; k++) {
+    const v128_t n = wasm_f32x4_convert_i32x4(wasm_i32x4_add(wasm_i32x4_shl(qs_u8_quarter(q, k), 8), wasm_i32x4_splat(242)));
+    out[k] = wasm_v128_and(wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_div(n, wasm_f32x4_splat(243.f))), wasm_i32x4_splat(0xFF));
   }
-  if (count == 4) q = (uint8_t)(q * 3);
-  return (uint8_t)(((uint16_t)q * 256 + (243 - 1)) / 243);
+  return qs_pack_u8(out[0], out[1], out[2], out[3]);
 }
 
 void qs_quantize_tq1_0(const float *x, void *dst, int64_t nrows, int64_t n_per_row, const float *quant_weights) {
   (void)quant_weights;
   qs_block_tq1_0 *y = (qs_block_tq1_0 *)dst;
-  for (int64_t b = 0; b < nrows * n_per_row / QS_QK_K; b++) {
+  uint8_t t[QS_QK_K + 16] = {0}; /* qh's 16-byte loads run 12 bytes past the trits */
+  for (int64_t b = 0; b < nrows * n_per_row / QS_QK_K; b++, x += QS_QK_K) {
     const float d = running_absmax(x, QS_QK_K);
-    const float id = d ? 1.0f / d : 0.0f;
     y[b].d = qs_f32_to_half(d);
-    /* bytes 0..31 hold elements m + 32n (n < 5), bytes 32..47 elements 160 + m + 16n, qh 240 + j + 4m */
-    for (int m = 0; m < 32; m++) y[b].qs[m] = pack_trits(x + m, 32, 5, id);
-    x += 160;
-    for (int m = 0; m < 16; m++) y[b].qs[32 + m] = pack_trits(x + m, 16, 5, id);
-    x += 80;
-    for (int j = 0; j < 4; j++) y[b].qh[j] = pack_trits(x + j, 4, 4, id);
-    x += 16;
+    trits_plus_one(x, d ? 1.0f / d : 0.0f, t);
+    /* bytes 0..31 hold elements m + 32n (n < 5), bytes 32..47 elements 160 + m + 16n, qh[j] 240 + j + 4m */
+    wasm_v128_store(y[b].qs, pack_trits16(t, 32, 5));
+    wasm_v128_store(y[b].qs + 16, pack_trits16(t + 16, 32, 5));
+    wasm_v128_store(y[b].qs + 32, pack_trits16(t + 160, 16, 5));
+    uint8_t qh[16];
+    wasm_v128_store(qh, pack_trits16(t + 240, 4, 4)); /* bytes 0..3 are qh */
+    memcpy(y[b].qh, qh, 4);
   }
 }
 
@@ -73,17 +88,18 @@ void qs_dequantize_tq1_0(const void *src, float *y, int64_t n) {
 void qs_quantize_tq2_0(const float *x, void *dst, int64_t nrows, int64_t n_per_row, const float *quant_weights) {
   (void)quant_weights;
   qs_block_tq2_0 *y = (qs_block_tq2_0 *)dst;
-  for (int64_t b = 0; b < nrows * n_per_row / QS_QK_K; b++) {
+  uint8_t t[QS_QK_K];
+  for (int64_t b = 0; b < nrows * n_per_row / QS_QK_K; b++, x += QS_QK_K) {
     const float d = running_absmax(x, QS_QK_K);
-    const float id = d ? 1.0f / d : 0.0f;
     y[b].d = qs_f32_to_half(d);
+    trits_plus_one(x, d ? 1.0f / d : 0.0f, t);
     /* byte 32g + m holds elements 128g + m + 32k at bits 2k */
-    for (int g = 0; g < 2; g++, x += 128)
-      for (int m = 0; m < 32; m++) {
-        uint8_t q = 0;
-        for (int k = 0; k < 4; k++) q = (uint8_t)(q + ((trit_plus_one(x[m + 32 * k] * id) & 3) << (2 * k)));
-        y[b].qs[32 * g + m] = q;
-      }
+    for (int i = 0; i < 64; i += 16) {
+      const uint8_t *tg = t + 128 * (i / 32) + i % 32;
+      v128_t q = wasm_i8x16_splat(0);
+      for (int k = 0; k < 4; k++) q = wasm_v128_or(q, wasm_i8x16_shl(wasm_v128_and(wasm_v128_load(tg + 32 * k), wasm_i8x16_splat(3)), 2 * k));
+      wasm_v128_store(y[b].qs + i, q);
+    }
   }
 }
 
