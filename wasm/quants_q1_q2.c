@@ -4,11 +4,6 @@
 // per row, so weights change nothing here either.
 #include "simd.h"
 
-/* `(int)v` as x86-64 executes it (cvttss2si): INT_MIN for NaN and anything out of range. */
-static inline int x86_f32_to_i32(float v) {
-  return (v >= -2147483648.0f && v < 2147483648.0f) ? (int)v : INT32_MIN;
-}
-
 void qs_quantize_q1_0(const float *x, void *dst, int64_t nrows, int64_t n_per_row, const float *quant_weights) {
   (void)quant_weights;
   qs_block_q1_0 *y = (qs_block_q1_0 *)dst;
@@ -33,18 +28,37 @@ void qs_dequantize_q1_0(const void *src, float *out, int64_t n) {
   }
 }
 
+/* clamp((int)roundf(v) + 1, 0, 3) per lane, with x86-64's (int): NaN and |v| ≥ 2^31 give INT_MIN, so 0. */
+static inline v128_t q2_0_codes_x4(v128_t v) {
+  const v128_t r = qs_roundf_f32x4(v);
+  const v128_t fits = wasm_f32x4_lt(wasm_f32x4_abs(r), wasm_f32x4_splat(2147483648.f));
+  const v128_t q = wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(r), wasm_i32x4_splat(1));
+  return wasm_v128_and(fits, qs_clamp_i32x4(q, 0, 3));
+}
+
 void qs_quantize_q2_0(const float *x, void *dst, int64_t nrows, int64_t n_per_row, const float *quant_weights) {
   (void)quant_weights;
   qs_block_q2_0 *y = (qs_block_q2_0 *)dst;
   for (int64_t b = 0; b < nrows * n_per_row / QS_QK2_0; b++, x += QS_QK2_0) {
     const float d = qs_absmax(x, QS_QK2_0); /* `if (a > amax) amax = a` from 0: NaNs skipped */
-    const float id = d > 0.0f ? 1.0f / d : 0.0f;
+    const v128_t id = wasm_f32x4_splat(d > 0.0f ? 1.0f / d : 0.0f);
     y[b].d = qs_f32_to_half(d);
-    memset(y[b].qs, 0, sizeof(y[b].qs));
-    for (int j = 0; j < QS_QK2_0; j++) {
-      const int q = qs_max_int(0, qs_min_int(3, x86_f32_to_i32(__builtin_roundf(x[j] * id)) + 1));
-      y[b].qs[j / 4] |= (uint8_t)(q << (2 * (j % 4)));
+    /* element j → bits 2(j % 4) of byte j / 4: gather every fourth code, then shift and merge */
+    v128_t bytes[4];
+    for (int k = 0; k < 4; k++) {
+      v128_t q[4];
+      for (int i = 0; i < 4; i++) q[i] = q2_0_codes_x4(wasm_f32x4_mul(wasm_v128_load(x + 16 * k + 4 * i), id));
+      bytes[k] = qs_pack_u8(q[0], q[1], q[2], q[3]);
     }
+    const v128_t lo = wasm_i8x16_shuffle(bytes[0], bytes[1], 0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29);
+    const v128_t hi = wasm_i8x16_shuffle(bytes[2], bytes[3], 0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29);
+    const v128_t lo2 = wasm_i8x16_shuffle(bytes[0], bytes[1], 2, 6, 10, 14, 18, 22, 26, 30, 3, 7, 11, 15, 19, 23, 27, 31);
+    const v128_t hi2 = wasm_i8x16_shuffle(bytes[2], bytes[3], 2, 6, 10, 14, 18, 22, 26, 30, 3, 7, 11, 15, 19, 23, 27, 31);
+    /* c0 = codes 4m (m = 0..15), c1 = 4m + 1, … */
+    const v128_t c0 = wasm_i64x2_shuffle(lo, hi, 0, 2), c1 = wasm_i64x2_shuffle(lo, hi, 1, 3);
+    const v128_t c2 = wasm_i64x2_shuffle(lo2, hi2, 0, 2), c3 = wasm_i64x2_shuffle(lo2, hi2, 1, 3);
+    const v128_t packed = wasm_v128_or(wasm_v128_or(c0, wasm_i8x16_shl(c1, 2)), wasm_v128_or(wasm_i8x16_shl(c2, 4), wasm_i8x16_shl(c3, 6)));
+    wasm_v128_store(y[b].qs, packed);
   }
 }
 
