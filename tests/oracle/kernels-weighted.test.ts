@@ -38,6 +38,11 @@ const WEIGHTS: Record<string, (n: number, seed: number) => Float32Array> = {
     const r = rng(seed);
     return Float32Array.from({ length: n }, () => 1e30 * (r() + 0.01));
   },
+  // not what an imatrix holds (llama-quantize refuses such files), but the kernels must still agree
+  'negative and NaN': (n, seed) => {
+    const r = rng(seed);
+    return Float32Array.from({ length: n }, (_, i) => (i % 29 === 3 ? NaN : r() - 0.3));
+  },
 };
 
 function rowLengths(blockSize: number): number[] {
