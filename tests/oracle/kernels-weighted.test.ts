@@ -1,8 +1,8 @@
 // The kernels with importance weights against llama.cpp: for every kernel type whose weighted path
 // exists, bytes must equal ggml_quantize_chunk(type, …, imatrix) across value distributions, weight
 // distributions (synthetic, and the shared model's real imatrix on its own weights), F32/F16/BF16
-// sources and row lengths that are not multiples of 256 where the type allows them. Types still
-// without a weighted path must refuse weights instead of ignoring them.
+// sources and row lengths that are not multiples of 256 where the type allows them. (Types still
+// without a weighted path refuse weights: tests/unit/kernels.test.ts.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -10,7 +10,6 @@ import { loadKernelsFromDisk } from '../../web/src/io/node-wasm.ts';
 import { openNodeFile } from '../../web/src/io/node-file.ts';
 import { readGgufHeader } from '../../web/src/core/formats/gguf/reader.ts';
 import { GgmlType } from '../../web/src/core/quant/ggml-types.ts';
-import { QuantsmithError } from '../../web/src/core/errors.ts';
 import { oracleDequantizeRows, oracleQuantizeRows, oracleRequiresImatrix } from './llama-cpp.ts';
 import { DISTRIBUTIONS, SOURCES, asSource, bytesOf, firstDifference, gaussian, rng } from './kernels-data.ts';
 import { SHARED_F16_GGUF, SHARED_MODEL_DIR } from '../helpers/paths.ts';
@@ -132,18 +131,6 @@ test('rows of the shared model quantize with its imatrix to llama.cpp bytes for 
     assert.ok(checked >= 7, `checked ${checked} tensors`);
   } finally {
     await file.close();
-  }
-});
-
-test('types without a weighted path yet refuse importance weights instead of ignoring them', () => {
-  const nPerRow = 256;
-  const src = bytesOf(DISTRIBUTIONS.normal(nPerRow, 1));
-  for (const t of kernels.types.filter((x) => x.importance === 'pending')) {
-    assert.throws(
-      () => kernels.quantizeRows(GgmlType.F32, src, t.id, 1, nPerRow, new Float32Array(nPerRow).fill(1)),
-      (e: unknown) => e instanceof QuantsmithError && e.message.includes(t.name) && /importance weights/.test(e.message),
-      t.name,
-    );
   }
 });
 
