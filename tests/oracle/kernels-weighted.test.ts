@@ -11,7 +11,7 @@ import { openNodeFile } from '../../web/src/io/node-file.ts';
 import { readGgufHeader } from '../../web/src/core/formats/gguf/reader.ts';
 import { GgmlType } from '../../web/src/core/quant/ggml-types.ts';
 import { oracleDequantizeRows, oracleQuantizeRows, oracleRequiresImatrix } from './llama-cpp.ts';
-import { DISTRIBUTIONS, SOURCES, asSource, bytesOf, firstDifference, gaussian, rng } from './kernels-data.ts';
+import { DISTRIBUTIONS, SOURCES, asSource, firstDifference, gaussian, rng } from './kernels-data.ts';
 import { SHARED_F16_GGUF, SHARED_MODEL_DIR } from '../helpers/paths.ts';
 
 const kernels = await loadKernelsFromDisk();
