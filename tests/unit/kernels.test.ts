@@ -133,7 +133,7 @@ test('instantiates from raw bytes as well as from a compiled module', async () =
   const fromModule = await instantiateKernels(await loadWasmModuleFromDisk());
   const src = bytesOf(values(256));
   assert.deepEqual(fromBytes.quantizeRows(GgmlType.F32, src, GgmlType.Q3_K, 1, 256), fromModule.quantizeRows(GgmlType.F32, src, GgmlType.Q3_K, 1, 256));
-  assert.equal(fromBytes.types.length, 21);
+  assert.equal(fromBytes.types.length, fromModule.types.length);
 });
 
 test('a missing module file is reported with how to build it', async () => {
