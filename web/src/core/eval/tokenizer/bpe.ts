@@ -1,0 +1,145 @@
+// Byte-level BPE as llama.cpp does it (llm_tokenizer_bpe_session): split the text into words with the
+// pre-tokenizer named by tokenizer.ggml.pre, write each word's UTF-8 bytes as GPT-2's byte characters, then merge
+// adjacent symbols by merge rank (lowest first, leftmost on ties). A finished symbol that is not a token falls
+// back to its single-byte texts, as llama.cpp does (in practice only ASCII characters can match those).
+import { QuantsmithError } from '../../errors.ts';
+import { BinaryHeap } from './binary-heap.ts';
+import { splitGpt2, splitLlama3, splitQwen2, type WordSplitter } from './pre-tokenizers.ts';
+import { pushUtf8 } from './utf8.ts';
+import type { Vocab, VocabDefaults } from './vocab.ts';
+
+export interface BpePreTokenizer {
+  readonly split: WordSplitter;
+  /** a word that is a token is taken whole (llama.cpp's ignore_merges, set for the Llama 3 family) */
+  readonly ignoreMerges: boolean;
+  readonly defaults: VocabDefaults;
+}
+
+const LLAMA3: BpePreTokenizer = { split: splitLlama3, ignoreMerges: true, defaults: { addBos: true } };
+const LLAMA3_REGEX: BpePreTokenizer = { split: splitLlama3, ignoreMerges: false, defaults: { addBos: false } };
+const QWEN2: BpePreTokenizer = { split: splitQwen2, ignoreMerges: false, defaults: { addBos: false } };
+const GPT2: BpePreTokenizer = { split: splitGpt2, ignoreMerges: false, defaults: { addBos: false } };
+
+/** tokenizer.ggml.pre names llama.cpp maps onto these three splitters with no other special behaviour */
+const PRE_TOKENIZERS: Readonly<Record<string, BpePreTokenizer>> = {
+  'llama-bpe': LLAMA3, llama3: LLAMA3, 'llama-v3': LLAMA3, falcon3: LLAMA3, 'falcon-h1': LLAMA3, pixtral: LLAMA3,
+  'midm-2.0': LLAMA3, lfm2: LLAMA3, 'jina-v5-nano': LLAMA3,
+  dbrx: LLAMA3_REGEX, 'smaug-bpe': LLAMA3_REGEX,
+  qwen2: QWEN2, 'deepseek-r1-qwen': QWEN2, kormo: QWEN2, f2llmv2: QWEN2, megrez: QWEN2, stablelm2: QWEN2,
+  hunyuan: QWEN2, 'solar-open': QWEN2, 'grok-2': QWEN2,
+  'gpt-2': GPT2, 'phi-2': GPT2, mpt: GPT2, olmo: GPT2, jais: GPT2, exaone4: GPT2, gigachat: GPT2, 'a.x-4.0': GPT2,
+  mellum: GPT2, trillion: GPT2, 'granite-docling': GPT2,
+};
+
+export function bpePreTokenizer(pre: string): BpePreTokenizer {
+  const p = Object.hasOwn(PRE_TOKENIZERS, pre) ? PRE_TOKENIZERS[pre] : undefined;
+  if (p) return p;
+  if (pre === '' || pre === 'default') {
+    throw new QuantsmithError(`the BPE vocabulary has no pre-tokenizer (tokenizer.ggml.pre '${pre}'): llama.cpp's default one is not supported by the evaluator`);
+  }
+  throw new QuantsmithError(`BPE pre-tokenizer '${pre}' (tokenizer.ggml.pre) is not supported by the evaluator (Llama 3, Qwen2 and GPT-2 ones are)`);
+}
+
+/** GPT-2's bytes_to_unicode: printable Latin-1 bytes stand for themselves, the rest for U+0100 onwards */
+const BYTE_CHARS: readonly string[] = (() => {
+  const chars: string[] = new Array<string>(256);
+  let next = 256;
+  for (let b = 0; b < 256; b++) {
+    const printable = (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
+    chars[b] = String.fromCharCode(printable ? b : next++);
+  }
+  return chars;
+})();
+
+interface Bigram {
+  readonly left: number;
+  readonly right: number;
+  readonly rank: number;
+  /** combined length when queued */
+  readonly size: number;
+}
+
+const bigramFirst = (a: Bigram, b: Bigram) => a.rank < b.rank || (a.rank === b.rank && a.left < b.left);
+
+/** Words seen before are not merged again (the result depends on the word alone); bounded to keep memory flat. */
+const CACHE_LIMIT = 100_000;
+
+export class BpeSession {
+  private readonly cache = new Map<string, readonly number[]>();
+  constructor(private readonly vocab: Vocab, private readonly pre: BpePreTokenizer) {}
+
+  tokenize(text: string, out: number[]): void {
+    const cps = Uint32Array.from(text, (ch) => ch.codePointAt(0)!);
+    const bytes: number[] = [];
+    let at = 0;
+    for (const len of this.pre.split(cps)) {
+      bytes.length = 0;
+      for (let i = at; i < at + len; i++) pushUtf8(cps[i]!, bytes);
+      at += len;
+      let word = '';
+      for (const b of bytes) word += BYTE_CHARS[b];
+      const cached = this.cache.get(word);
+      if (cached) {
+        for (const id of cached) out.push(id);
+        continue;
+      }
+      const ids: number[] = [];
+      this.tokenizeWord(word, ids);
+      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+      this.cache.set(word, ids);
+      for (const id of ids) out.push(id);
+    }
+  }
+
+  private tokenizeWord(word: string, out: number[]): void {
+    const { idOf, mergeRanks } = this.vocab;
+    if (this.pre.ignoreMerges) {
+      const id = idOf.get(word);
+      if (id !== undefined) {
+        out.push(id);
+        return;
+      }
+    }
+    // one symbol per byte character (all of them are single UTF-16 units)
+    const n = word.length;
+    const len = new Int32Array(n).fill(1);
+    const prev = new Int32Array(n);
+    const next = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      prev[i] = i - 1;
+      next[i] = i + 1 < n ? i + 1 : -1;
+    }
+    const queue = new BinaryHeap<Bigram>(bigramFirst);
+    const tryAdd = (left: number, right: number) => {
+      if (left < 0 || right < 0) return;
+      const rank = mergeRanks.get(`${word.substr(left, len[left]!)} ${word.substr(right, len[right]!)}`);
+      if (rank !== undefined) queue.push({ left, right, rank, size: len[left]! + len[right]! });
+    };
+    for (let i = 1; i < n; i++) tryAdd(i - 1, i);
+    while (queue.size > 0) {
+      const { left, right, size } = queue.pop()!;
+      // stale when either side has merged since (symbols only grow, and right is left's neighbour while both live)
+      if (len[left] === 0 || len[right] === 0 || len[left]! + len[right]! !== size) continue;
+      len[left] = size;
+      len[right] = 0;
+      next[left] = next[right]!;
+      if (next[right]! >= 0) prev[next[right]!] = left;
+      tryAdd(prev[left]!, left);
+      tryAdd(left, next[left]!);
+    }
+    for (let i = 0; i !== -1 && n > 0; i = next[i]!) {
+      const piece = word.substr(i, len[i]!);
+      const id = idOf.get(piece);
+      if (id !== undefined) {
+        out.push(id);
+        continue;
+      }
+      for (let j = 0; j < piece.length; j++) {
+        const c = piece.charCodeAt(j);
+        if (c >= 0x80) continue; // its UTF-8 bytes are not valid one-byte texts, so no token has them
+        const b = idOf.get(piece[j]!);
+        if (b !== undefined) out.push(b);
+      }
+    }
+  }
+}
