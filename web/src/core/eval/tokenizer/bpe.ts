@@ -51,6 +51,15 @@ const BYTE_CHARS: readonly string[] = (() => {
   return chars;
 })();
 
+/** The word cps[from, to) as GPT-2 byte characters of its UTF-8 bytes. */
+function byteLevel(cps: Uint32Array, from: number, to: number): string {
+  const bytes: number[] = [];
+  for (let i = from; i < to; i++) pushUtf8(cps[i]!, bytes);
+  let word = '';
+  for (const b of bytes) word += BYTE_CHARS[b];
+  return word;
+}
+
 interface Bigram {
   readonly left: number;
   readonly right: number;
@@ -69,24 +78,29 @@ export class BpeSession {
   constructor(private readonly vocab: Vocab, private readonly pre: BpePreTokenizer) {}
 
   tokenize(text: string, out: number[]): void {
-    const cps = Uint32Array.from(text, (ch) => ch.codePointAt(0)!);
-    const bytes: number[] = [];
-    let at = 0;
-    for (const len of this.pre.split(cps)) {
-      bytes.length = 0;
-      for (let i = at; i < at + len; i++) pushUtf8(cps[i]!, bytes);
-      at += len;
-      let word = '';
-      for (const b of bytes) word += BYTE_CHARS[b];
-      const cached = this.cache.get(word);
-      if (cached) {
-        for (const id of cached) out.push(id);
-        continue;
+    // codepoints, and where each starts in the string (words are cached under their own text)
+    const cps = new Uint32Array(text.length);
+    const at = new Int32Array(text.length + 1);
+    let n = 0;
+    for (let i = 0; i < text.length; i++) {
+      at[n] = i;
+      const c = text.charCodeAt(i);
+      cps[n++] = c >= 0xd800 && c <= 0xdbff ? text.codePointAt(i++)! : c;
+    }
+    at[n] = text.length;
+    const words = this.pre.split(cps.subarray(0, n));
+    let w = 0;
+    for (const len of words) {
+      const key = text.slice(at[w]!, at[w + len]!);
+      let ids = this.cache.get(key);
+      if (!ids) {
+        const fresh: number[] = [];
+        this.tokenizeWord(byteLevel(cps, w, w + len), fresh);
+        if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+        this.cache.set(key, fresh);
+        ids = fresh;
       }
-      const ids: number[] = [];
-      this.tokenizeWord(word, ids);
-      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-      this.cache.set(word, ids);
+      w += len;
       for (const id of ids) out.push(id);
     }
   }
