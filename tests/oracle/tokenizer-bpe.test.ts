@@ -7,17 +7,12 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { GgufValueType, type GgufKV } from '../../web/src/core/formats/gguf/model.ts';
 import { readGgufHeader } from '../../web/src/core/formats/gguf/reader.ts';
-import { openHfModel } from '../../web/src/core/formats/hf/index.ts';
 import { openNodeFile } from '../../web/src/io/node-file.ts';
-import { openNodeFolder } from '../../web/src/io/node-folder.ts';
 import { writeGgufFile } from '../fixtures/gguf-file.ts';
-import { writeSyntheticFolder } from '../fixtures/hf/synthetic-folder.ts';
-import { SYNTHETIC_SPECS } from '../fixtures/hf/synthetic-specs.ts';
-import { writeSourceAsGguf } from '../fixtures/hf/write-gguf.ts';
 import { scratchDir } from '../helpers/paths.ts';
 import { oracleQuietLogs } from './llama-cpp.ts';
 import {
-  ALL_MODES, HELDOUT, HOSTILE, LLAMA_CPP_VOCABS, assertSameTokens, hostileStringArbitrary, loadVocabPair, textSlices,
+  ALL_MODES, HELDOUT, HOSTILE, LLAMA_CPP_VOCABS, assertSameTokens, convertedSynthetic, hostileStringArbitrary, loadVocabPair, textSlices,
   type VocabPair,
 } from './tokenizer-support.ts';
 
@@ -52,16 +47,7 @@ before(async () => {
     { key: 'tokenizer.ggml.add_eos_token', type: GgufValueType.BOOL, value: true },
   ])));
   // the converter's GPT-2 subset (a few hundred tokens and merges: most words fall apart into bytes)
-  const dir = join(work, 'synth-qwen2-bpe');
-  writeSyntheticFolder(dir, SYNTHETIC_SPECS['synth-qwen2-bpe']!);
-  const source = await openHfModel(await openNodeFolder(dir));
-  const gguf = join(work, 'synth-qwen2-bpe.gguf');
-  try {
-    await writeSourceAsGguf(source, gguf);
-  } finally {
-    await source.close();
-  }
-  vocabs.push(await loadVocabPair('converter gpt-2 subset', gguf));
+  vocabs.push(await loadVocabPair('converted synth-qwen2-bpe', await convertedSynthetic('synth-qwen2-bpe', work)));
 });
 after(() => {
   for (const v of vocabs) v.oracle.free();

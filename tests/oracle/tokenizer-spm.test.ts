@@ -12,7 +12,7 @@ import { writeGgufFile } from '../fixtures/gguf-file.ts';
 import { SHARED_F16_GGUF, scratchDir } from '../helpers/paths.ts';
 import { oracleQuietLogs } from './llama-cpp.ts';
 import {
-  ALL_MODES, HELDOUT, HOSTILE, LLAMA_CPP_VOCABS, assertSameTokens, hostileStringArbitrary, loadVocabPair, textSlices,
+  ALL_MODES, HELDOUT, HOSTILE, LLAMA_CPP_VOCABS, assertSameTokens, convertedSynthetic, hostileStringArbitrary, loadVocabPair, textSlices,
   type VocabPair,
 } from './tokenizer-support.ts';
 
@@ -96,6 +96,10 @@ before(async () => {
     { text: '<tool_call>', type: USER_DEFINED }, { text: '▁x▁y', type: USER_DEFINED }, { text: '<|im_start|>', type: USER_DEFINED },
   ], [bool('tokenizer.ggml.add_bos_token', false), bool('tokenizer.ggml.add_eos_token', true)]);
   vocabs.push(await loadVocabPair('add-eos', eos));
+  // what our converter writes for Gemma 3 and Phi-3 folders (Phi-3's name turns on llama.cpp's right-strip rule)
+  for (const name of ['synth-gemma3', 'synth-phi3', 'synth-llama2-template']) {
+    vocabs.push(await loadVocabPair(`converted ${name}`, await convertedSynthetic(name, work)));
+  }
 });
 after(() => {
   for (const v of vocabs) v.oracle.free();

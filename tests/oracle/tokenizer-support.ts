@@ -6,7 +6,12 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { tokenizerFromGguf, type Tokenizer } from '../../web/src/core/eval/tokenizer/index.ts';
 import { readGgufHeader } from '../../web/src/core/formats/gguf/reader.ts';
+import { openHfModel } from '../../web/src/core/formats/hf/index.ts';
 import { openNodeFile } from '../../web/src/io/node-file.ts';
+import { openNodeFolder } from '../../web/src/io/node-folder.ts';
+import { writeSyntheticFolder } from '../fixtures/hf/synthetic-folder.ts';
+import { SYNTHETIC_SPECS } from '../fixtures/hf/synthetic-specs.ts';
+import { writeSourceAsGguf } from '../fixtures/hf/write-gguf.ts';
 import { REPO, SHARED_MODEL_DIR } from '../helpers/paths.ts';
 import { oracleLoadVocab, type OracleVocab } from './llama-cpp.ts';
 
@@ -84,6 +89,20 @@ export function hostileStringArbitrary(specials: readonly string[]): fc.Arbitrar
     fc.constantFrom(...(specials.length ? specials : ['<s>'])),
   );
   return fc.array(piece, { maxLength: 12 }).map((parts) => parts.join(''));
+}
+
+/** One of the synthetic HF folders, converted by Quantsmith: the GGUF a user of our converter would evaluate. */
+export async function convertedSynthetic(name: string, work: string): Promise<string> {
+  const dir = join(work, name);
+  writeSyntheticFolder(dir, SYNTHETIC_SPECS[name]!);
+  const source = await openHfModel(await openNodeFolder(dir));
+  const gguf = join(work, `${name}.gguf`);
+  try {
+    await writeSourceAsGguf(source, gguf);
+  } finally {
+    await source.close();
+  }
+  return gguf;
 }
 
 export interface VocabPair {
