@@ -206,12 +206,16 @@ const tokenizeText = llama.func('int32 llama_tokenize(const void *vocab, const c
 
 const tokenizeBytes = llama.func('int32 llama_tokenize(const void *vocab, const uint8_t *text, int32 text_len, _Out_ int32 *tokens, int32 n_tokens_max, bool add_special, bool parse_special)');
 
+const detokenize = llama.func('int32 llama_detokenize(const void *vocab, const int32 *tokens, int32 n_tokens, _Out_ uint8_t *text, int32 text_len_max, bool remove_special, bool unparse_special)');
+
 export interface OracleVocab {
   readonly nTokens: number;
   /** llama_tokenize with parse_special off */
   tokenize(text: string, addSpecial: boolean): number[];
   /** llama_tokenize of a text's UTF-8 bytes (as Buffer.from writes them: lone surrogates become U+FFFD) */
   tokenizeBytes(text: string | Uint8Array, addSpecial: boolean, parseSpecial: boolean): Int32Array;
+  /** llama_detokenize: the bytes of the text */
+  detokenize(tokens: Int32Array, removeSpecial: boolean, unparseSpecial: boolean): Uint8Array;
   free(): void;
 }
 
@@ -240,6 +244,15 @@ export function oracleLoadVocab(path: string): OracleVocab | null {
         n = tokenizeBytes(vocab, bytes, bytes.length, out, out.length, addSpecial, parseSpecial) as number;
       }
       return out.slice(0, n);
+    },
+    detokenize(tokens: Int32Array, removeSpecial: boolean, unparseSpecial: boolean): Uint8Array {
+      let buf = new Uint8Array(tokens.length * 8 + 16);
+      let n = detokenize(vocab, tokens, tokens.length, buf, buf.length, removeSpecial, unparseSpecial) as number;
+      if (n < 0) {
+        buf = new Uint8Array(-n);
+        n = detokenize(vocab, tokens, tokens.length, buf, buf.length, removeSpecial, unparseSpecial) as number;
+      }
+      return buf.slice(0, n);
     },
     free: () => modelFree(model),
   };

@@ -12,7 +12,7 @@ import { writeGgufFile } from '../fixtures/gguf-file.ts';
 import { scratchDir } from '../helpers/paths.ts';
 import { oracleQuietLogs } from './llama-cpp.ts';
 import {
-  ALL_MODES, HELDOUT, HOSTILE, LLAMA_CPP_VOCABS, assertSameTokens, convertedSynthetic, hostileStringArbitrary, loadVocabPair, textSlices,
+  ALL_MODES, HELDOUT, HOSTILE, LLAMA_CPP_VOCABS, assertSameText, assertSameTokens, convertedSynthetic, hostileStringArbitrary, loadVocabPair, textSlices,
   type VocabPair,
 } from './tokenizer-support.ts';
 
@@ -88,6 +88,15 @@ describe('BPE tokenization matches llama_tokenize', () => {
       fc.assert(fc.property(hostileStringArbitrary(specials), (s) => {
         assertSameTokens(v, s, ALL_MODES);
       }), { numRuns: 150, seed: 777 });
+    }
+  });
+
+  test('decode gives llama_detokenize\'s text: for encoded hostile strings and for random token ids (fast-check)', () => {
+    for (const v of vocabs) {
+      for (const s of [...HOSTILE, ...textSlices(20, 300)]) assertSameText(v, v.ours.encode(s, { addBos: true, parseSpecial: true }));
+      fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: v.ours.nVocab - 1 }), { maxLength: 40 }), (ids) => {
+        assertSameText(v, Int32Array.from(ids));
+      }), { numRuns: 100, seed: 99 });
     }
   });
 });

@@ -59,7 +59,8 @@ export const HOSTILE: readonly string[] = [
   ' <s> ', '<s>\n\n', 'a <|endoftext|> b', '<|im_start|> ', ' <|im_end|>\n',
   ...SCRIPTS,
   'a'.repeat(300), ' '.repeat(100), '\n'.repeat(50), '1'.repeat(50), '🤖'.repeat(30), 'ab '.repeat(200),
-  'x'.repeat(5000), ' x'.repeat(3000), `${'word '.repeat(500)}\n`, 'Ü'.repeat(40) + '𝔘'.repeat(40),
+  'x'.repeat(5000), ' x'.repeat(3000),
+  `${'word '.repeat(1000)}<|im_start|>user<|endoftext|>[PAD151650]<s></s><start_of_turn><unused1>\n\n<|end|>   x`, `${'word '.repeat(500)}\n`, 'Ü'.repeat(40) + '𝔘'.repeat(40),
 ];
 
 /** Slices of the held-out and calibration text, cut at arbitrary points (mid-word, mid-line). */
@@ -136,6 +137,22 @@ export function assertSameTokens(v: VocabPair, text: string, modes: readonly [bo
       `${v.name} (addBos ${addBos}, parseSpecial ${parseSpecial}) differs at token ${i} for ${JSON.stringify(text.slice(0, 200))}: ` +
         `ours [${[...ours.slice(i, i + 8)]}] llama.cpp [${[...ref.slice(i, i + 8)]}] (${ours.length} vs ${ref.length} tokens)`,
     );
+  }
+}
+
+const utf8 = new TextDecoder();
+
+/** Asserts that decoding gives llama_detokenize's text, with every combination of its two flags. */
+export function assertSameText(v: VocabPair, tokens: Int32Array): void {
+  for (const [removeSpecial, unparseSpecial] of ALL_MODES) {
+    const ours = v.ours.decode!(tokens, { removeSpecial, unparseSpecial });
+    const ref = utf8.decode(v.oracle.detokenize(tokens, removeSpecial, unparseSpecial));
+    if (ours !== ref) {
+      let i = 0;
+      while (i < ours.length && ours[i] === ref[i]) i++;
+      assert.fail(`${v.name} decode (removeSpecial ${removeSpecial}, unparseSpecial ${unparseSpecial}) of [${[...tokens.slice(0, 12)]}…] differs at ` +
+        `character ${i}: ours ${JSON.stringify(ours.slice(i, i + 30))} llama.cpp ${JSON.stringify(ref.slice(i, i + 30))}`);
+    }
   }
 }
 

@@ -12,23 +12,29 @@ export interface BpePreTokenizer {
   readonly split: WordSplitter;
   /** a word that is a token is taken whole (llama.cpp's ignore_merges, set for the Llama 3 family) */
   readonly ignoreMerges: boolean;
+  /** detokenize removes spaces before punctuation and contractions (clean_spaces) */
+  readonly cleanSpaces: boolean;
   readonly defaults: VocabDefaults;
 }
 
-const LLAMA3: BpePreTokenizer = { split: splitLlama3, ignoreMerges: true, defaults: { addBos: true } };
-const LLAMA3_REGEX: BpePreTokenizer = { split: splitLlama3, ignoreMerges: false, defaults: { addBos: false } };
-const QWEN2: BpePreTokenizer = { split: splitQwen2, ignoreMerges: false, defaults: { addBos: false } };
-const GPT2: BpePreTokenizer = { split: splitGpt2, ignoreMerges: false, defaults: { addBos: false } };
+const pre = (split: WordSplitter, ignoreMerges: boolean, addBos: boolean, cleanSpaces: boolean): BpePreTokenizer =>
+  ({ split, ignoreMerges, cleanSpaces, defaults: { addBos } });
+const LLAMA3 = pre(splitLlama3, true, true, true);
+const LLAMA3_REGEX = pre(splitLlama3, false, false, true);
+const QWEN2 = pre(splitQwen2, false, false, false);
+const QWEN2_CLEAN = pre(splitQwen2, false, false, true);
+const GPT2 = pre(splitGpt2, false, false, true);
+const GPT2_RAW = pre(splitGpt2, false, false, false);
 
 /** tokenizer.ggml.pre names llama.cpp maps onto these three splitters with no other special behaviour */
 const PRE_TOKENIZERS: Readonly<Record<string, BpePreTokenizer>> = {
   'llama-bpe': LLAMA3, llama3: LLAMA3, 'llama-v3': LLAMA3, falcon3: LLAMA3, 'falcon-h1': LLAMA3, pixtral: LLAMA3,
   'midm-2.0': LLAMA3, lfm2: LLAMA3, 'jina-v5-nano': LLAMA3,
   dbrx: LLAMA3_REGEX, 'smaug-bpe': LLAMA3_REGEX,
-  qwen2: QWEN2, 'deepseek-r1-qwen': QWEN2, kormo: QWEN2, f2llmv2: QWEN2, megrez: QWEN2, stablelm2: QWEN2,
-  hunyuan: QWEN2, 'solar-open': QWEN2, 'grok-2': QWEN2,
+  qwen2: QWEN2, 'deepseek-r1-qwen': QWEN2, kormo: QWEN2, f2llmv2: QWEN2, hunyuan: QWEN2, 'solar-open': QWEN2,
+  'grok-2': QWEN2, megrez: QWEN2_CLEAN, stablelm2: QWEN2_CLEAN,
   'gpt-2': GPT2, 'phi-2': GPT2, mpt: GPT2, olmo: GPT2, jais: GPT2, exaone4: GPT2, gigachat: GPT2, 'a.x-4.0': GPT2,
-  mellum: GPT2, trillion: GPT2, 'granite-docling': GPT2,
+  mellum: GPT2, trillion: GPT2_RAW, 'granite-docling': GPT2_RAW,
 };
 
 export function bpePreTokenizer(pre: string): BpePreTokenizer {

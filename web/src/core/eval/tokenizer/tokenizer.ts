@@ -3,6 +3,7 @@
 // GPT-2 pre-tokenizers). Any other tokenizer model or pre-tokenizer is refused by name.
 import { QuantsmithError } from '../../errors.ts';
 import { bpePreTokenizer, BpeSession } from './bpe.ts';
+import { detokenizeBytes, type DecodeOptions } from './detokenize.ts';
 import type { GgufMetadataLike } from './metadata-view.ts';
 import { partitionSpecial } from './special-partition.ts';
 import { SpmSession } from './spm.ts';
@@ -10,6 +11,7 @@ import { wellFormed } from './utf8.ts';
 import { loadVocab, type Vocab } from './vocab.ts';
 
 export type { GgufMetadataLike } from './metadata-view.ts';
+export type { DecodeOptions } from './detokenize.ts';
 
 export interface EncodeOptions {
   /** llama_tokenize's add_special: add BOS and EOS as tokenizer.ggml.add_bos_token / add_eos_token say */
@@ -20,6 +22,8 @@ export interface EncodeOptions {
 
 export interface Tokenizer {
   encode(text: string, opts: EncodeOptions): Int32Array;
+  /** llama_detokenize: the text of the tokens (bytes that are not valid UTF-8 become U+FFFD) */
+  decode?(tokens: ArrayLike<number>, opts?: DecodeOptions): string;
   readonly nVocab: number;
   readonly bos: number | undefined;
   readonly eos: number | undefined;
@@ -31,6 +35,8 @@ export function tokenizerFromGguf(metadata: GgufMetadataLike): Tokenizer {
   const vocab = loadVocab(metadata, (pre) => bpePreTokenizer(pre).defaults);
   return vocab.model === 'spm' ? new SpmTokenizer(vocab) : new BpeTokenizer(vocab);
 }
+
+const utf8Decoder = new TextDecoder();
 
 abstract class VocabTokenizer implements Tokenizer {
   readonly nVocab: number;
@@ -55,6 +61,12 @@ abstract class VocabTokenizer implements Tokenizer {
     return Int32Array.from(out);
   }
 
+  decode(tokens: ArrayLike<number>, opts: DecodeOptions = {}): string {
+    return utf8Decoder.decode(detokenizeBytes(this.vocab, tokens, opts, this.cleanSpaces));
+  }
+
+  protected abstract readonly cleanSpaces: boolean;
+
   protected abstract tokenizeFragments(text: string, fragments: ReturnType<typeof partitionSpecial>, out: number[]): void;
 
   private required(id: number | undefined, what: string): number {
@@ -65,6 +77,7 @@ abstract class VocabTokenizer implements Tokenizer {
 }
 
 class SpmTokenizer extends VocabTokenizer {
+  protected readonly cleanSpaces = false;
   private readonly session = new SpmSession(this.vocab);
 
   protected tokenizeFragments(text: string, fragments: ReturnType<typeof partitionSpecial>, out: number[]): void {
@@ -84,7 +97,9 @@ class SpmTokenizer extends VocabTokenizer {
 }
 
 class BpeTokenizer extends VocabTokenizer {
-  private readonly session = new BpeSession(this.vocab, bpePreTokenizer(this.vocab.pre));
+  private readonly pre = bpePreTokenizer(this.vocab.pre);
+  private readonly session = new BpeSession(this.vocab, this.pre);
+  protected readonly cleanSpaces = this.pre.cleanSpaces;
 
   protected tokenizeFragments(text: string, fragments: ReturnType<typeof partitionSpecial>, out: number[]): void {
     for (const f of fragments) {
