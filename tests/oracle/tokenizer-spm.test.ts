@@ -96,6 +96,14 @@ before(async () => {
     { text: '<tool_call>', type: USER_DEFINED }, { text: '▁x▁y', type: USER_DEFINED }, { text: '<|im_start|>', type: USER_DEFINED },
   ], [bool('tokenizer.ggml.add_bos_token', false), bool('tokenizer.ggml.add_eos_token', true)]);
   vocabs.push(await loadVocabPair('add-eos', eos));
+  // many user-defined tokens of equal length that overlap in a text: which one wins depends on the order
+  // llama.cpp's (unstable) std::sort leaves them in
+  const pairs = [...'abcdef'].flatMap((x) => [...'abcdef'].map((y) => x + y));
+  const overlapping = pairs.concat([...'abcd'].flatMap((x) => pairs.filter((p) => /^[a-d]+$/.test(p)).map((p) => x + p)));
+  vocabs.push(await loadVocabPair('overlapping', await writeDerivedVocab('overlapping', [
+    { text: '<unk>', type: UNKNOWN }, { text: '<s>', type: CONTROL }, { text: '</s>', type: CONTROL },
+    ...overlapping.map((text) => ({ text, type: USER_DEFINED })),
+  ], [])));
   // what our converter writes for Gemma 3 and Phi-3 folders (Phi-3's name turns on llama.cpp's right-strip rule)
   for (const name of ['synth-gemma3', 'synth-phi3', 'synth-llama2-template']) {
     vocabs.push(await loadVocabPair(`converted ${name}`, await convertedSynthetic(name, work)));
@@ -142,6 +150,15 @@ describe('SentencePiece tokenization matches llama_tokenize', () => {
       '[PAD32011]x', '<|placeholder1|> \n', '<tool_call>{"a":1}</tool_call>', ' ▁x▁y ', 'x y', '<|im_start|>user',
     ];
     for (const v of vocabs) for (const t of texts) assertSameTokens(v, t);
+  });
+
+  test('overlapping special tokens of equal length are cut out in llama.cpp\'s order', () => {
+    const v = byName('overlapping');
+    const words = (alphabet: string, n: number): string[] => (n === 0 ? [''] : words(alphabet, n - 1).flatMap((w) => [...alphabet].map((c) => w + c)));
+    for (const w of [...words('abcd', 4), ...words('abc', 5)]) assertSameTokens(v, w, [[false, false]]);
+    fc.assert(fc.property(fc.stringMatching(/^[a-f ]{0,40}$/), (s) => {
+      assertSameTokens(v, s, [[false, false]]);
+    }), { numRuns: 300, seed: 5 });
   });
 
   test('random strings of hostile pieces (fast-check)', () => {

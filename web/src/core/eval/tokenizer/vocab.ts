@@ -4,6 +4,7 @@
 import { QuantsmithError } from '../../errors.ts';
 import { GgufValueType } from '../../formats/gguf/model.ts';
 import { fixAttrsByText, fixStripAttrs } from './attr-fixups.ts';
+import { libstdcxxSort } from './libstdcxx-sort.ts';
 import { asHasMetadata, getBool, getNumber, getString, getTypedArray, type GgufMetadataLike } from './metadata-view.ts';
 import { ATTR_NORMAL, ATTR_SPECIAL_CACHE, attrOfTokenType } from './token-attrs.ts';
 import { utf8Length } from './utf8.ts';
@@ -109,10 +110,9 @@ export function loadVocab(m: GgufMetadataLike, bpeDefaults: (pre: string) => Voc
 
   const specialIds: number[] = [];
   for (let i = 0; i < n; i++) if (attrs[i]! & ATTR_SPECIAL_CACHE) specialIds.push(i);
-  // llama.cpp sorts by byte length with std::sort (unstable); ties keep id order here, which only matters for two
-  // special tokens of equal length whose occurrences overlap
+  // longest first, by byte length, in the order libstdc++'s std::sort leaves tokens of equal length
   const byteLen = new Map(specialIds.map((id) => [id, utf8Length(texts[id]!)]));
-  specialIds.sort((a, b) => byteLen.get(b)! - byteLen.get(a)! || a - b);
+  libstdcxxSort(specialIds, (a, b) => byteLen.get(a)! > byteLen.get(b)!);
 
   fixStripAttrs({ idOf, attrs, specialIds }, pre, getString(md, 'general.architecture') ?? '', getString(md, 'general.name') ?? '');
 
