@@ -2,6 +2,7 @@
 // out of the text still unprocessed, leaving a list of raw-text pieces and token ids. User-defined tokens are cut
 // out always, control and unknown tokens only when special tokens are parsed; LSTRIP/RSTRIP tokens swallow the
 // whitespace before/after them.
+import { HashedSet } from './hashed-set.ts';
 import { ATTR_LSTRIP, ATTR_PARSE_SPECIAL_ONLY, ATTR_RSTRIP } from './token-attrs.ts';
 import type { Vocab } from './vocab.ts';
 
@@ -18,13 +19,11 @@ function isCSpace(c: number): boolean {
  * can only occur if each of its three-unit windows occurs in the text. Saves one full scan per absent token.
  */
 function absenceFilter(text: string): (special: string) => boolean {
-  const windows = new Set<number>();
-  for (let i = 0; i + 3 <= text.length; i++) {
-    windows.add((text.charCodeAt(i) * 0x10000 + text.charCodeAt(i + 1)) * 0x10000 + text.charCodeAt(i + 2));
-  }
+  const windows = new HashedSet(22);
+  for (let i = 0; i + 3 <= text.length; i++) windows.add(text.charCodeAt(i), text.charCodeAt(i + 1), text.charCodeAt(i + 2));
   return (special) => {
     for (let i = 0; i + 3 <= special.length; i++) {
-      if (!windows.has((special.charCodeAt(i) * 0x10000 + special.charCodeAt(i + 1)) * 0x10000 + special.charCodeAt(i + 2))) return true;
+      if (!windows.mayHave(special.charCodeAt(i), special.charCodeAt(i + 1), special.charCodeAt(i + 2))) return true;
     }
     return false;
   };

@@ -3,6 +3,7 @@
 // ties), and write any piece that is not a token as its UTF-8 bytes (<0xXX> byte tokens).
 import { QuantsmithError } from '../../errors.ts';
 import { BinaryHeap } from './binary-heap.ts';
+import { HashedSet } from './hashed-set.ts';
 import { pushUtf8 } from './utf8.ts';
 import type { Vocab } from './vocab.ts';
 
@@ -37,8 +38,8 @@ const CACHE_LIMIT = 100_000;
  */
 export class SpmSession {
   private readonly byteTokens: Int32Array;
-  /** adjacent codepoint pairs inside some token, as first * 0x110000 + second */
-  private readonly pairs = new Set<number>();
+  /** adjacent codepoint pairs inside some token (a false "yes" only means a piece is not cut there) */
+  private readonly pairs = new HashedSet(25);
   private readonly cache = new Map<string, readonly number[]>();
 
   constructor(private readonly vocab: Vocab) {
@@ -47,7 +48,7 @@ export class SpmSession {
       let prev = -1;
       for (const ch of text) {
         const cp = ch.codePointAt(0)!;
-        if (prev >= 0) this.pairs.add(prev * 0x110000 + cp);
+        if (prev >= 0) this.pairs.add(prev, cp);
         prev = cp;
       }
     }
@@ -61,7 +62,7 @@ export class SpmSession {
       let cp = text.charCodeAt(i);
       const at = i;
       if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < text.length) cp = text.codePointAt(i++)!;
-      if (prev >= 0 && !this.pairs.has(prev * 0x110000 + cp)) {
+      if (prev >= 0 && !this.pairs.mayHave(prev, cp)) {
         this.tokenizePiece(text.slice(pieceStart, at), out);
         pieceStart = at;
       }
