@@ -215,10 +215,18 @@ const modelGetVocab = llama.func('const void *llama_model_get_vocab(const void *
 const vocabNTokens = llama.func('int32 llama_vocab_n_tokens(const void *vocab)');
 const tokenizeText = llama.func('int32 llama_tokenize(const void *vocab, const char *text, int32 text_len, _Out_ int32 *tokens, int32 n_tokens_max, bool add_special, bool parse_special)');
 
+const tokenizeBytes = llama.func('int32 llama_tokenize(const void *vocab, const uint8_t *text, int32 text_len, _Out_ int32 *tokens, int32 n_tokens_max, bool add_special, bool parse_special)');
+
+const detokenize = llama.func('int32 llama_detokenize(const void *vocab, const int32 *tokens, int32 n_tokens, _Out_ uint8_t *text, int32 text_len_max, bool remove_special, bool unparse_special)');
+
 export interface OracleVocab {
   readonly nTokens: number;
   /** llama_tokenize with parse_special off */
   tokenize(text: string, addSpecial: boolean): number[];
+  /** llama_tokenize of a text's UTF-8 bytes (as Buffer.from writes them: lone surrogates become U+FFFD) */
+  tokenizeBytes(text: string | Uint8Array, addSpecial: boolean, parseSpecial: boolean): Int32Array;
+  /** llama_detokenize: the bytes of the text */
+  detokenize(tokens: Int32Array, removeSpecial: boolean, unparseSpecial: boolean): Uint8Array;
   free(): void;
 }
 
@@ -238,9 +246,36 @@ export function oracleLoadVocab(path: string): OracleVocab | null {
       if (n < 0) throw new Error(`llama_tokenize needs ${-n} tokens`);
       return [...out.subarray(0, n)];
     },
+    tokenizeBytes(text: string | Uint8Array, addSpecial: boolean, parseSpecial: boolean): Int32Array {
+      const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+      let out = new Int32Array(bytes.length + 16);
+      let n = tokenizeBytes(vocab, bytes, bytes.length, out, out.length, addSpecial, parseSpecial) as number;
+      if (n < 0) {
+        out = new Int32Array(-n);
+        n = tokenizeBytes(vocab, bytes, bytes.length, out, out.length, addSpecial, parseSpecial) as number;
+      }
+      return out.slice(0, n);
+    },
+    detokenize(tokens: Int32Array, removeSpecial: boolean, unparseSpecial: boolean): Uint8Array {
+      let buf = new Uint8Array(tokens.length * 8 + 16);
+      let n = detokenize(vocab, tokens, tokens.length, buf, buf.length, removeSpecial, unparseSpecial) as number;
+      if (n < 0) {
+        buf = new Uint8Array(-n);
+        n = detokenize(vocab, tokens, tokens.length, buf, buf.length, removeSpecial, unparseSpecial) as number;
+      }
+      return buf.slice(0, n);
+    },
     free: () => modelFree(model),
   };
 }
 
 /** The loaded libraries and model-loading bindings, shared with other oracle modules (perplexity.ts). */
 export const oracleNative = { koffi, binDir, llama, ggmlBase, modelDefaultParams, modelLoadFromFile, modelFree, modelGetVocab, vocabNTokens };
+
+// Tokenizer internals of libllama (C++ symbols it exports), for checking the tables the tokenizer records.
+const cptFlags = llama.func('uint16 _Z26unicode_cpt_flags_from_cptj(uint32 cpt)');
+
+/** unicode.cpp's unicode_cpt_flags_from_cpt: the flag bits (unicode.h) llama.cpp's pre-tokenizers test. */
+export function oracleCodepointFlags(cp: number): number {
+  return cptFlags(cp) as number;
+}
