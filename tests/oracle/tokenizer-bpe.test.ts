@@ -12,7 +12,7 @@ import { writeGgufFile } from '../fixtures/gguf-file.ts';
 import { scratchDir } from '../helpers/paths.ts';
 import { oracleQuietLogs } from './llama-cpp.ts';
 import {
-  ALL_MODES, HELDOUT, HOSTILE, LLAMA_CPP_VOCABS, assertSameText, assertSameTokens, convertedSynthetic, hostileStringArbitrary, loadVocabPair, textSlices,
+  ALL_MODES, HELDOUT, HOSTILE, llamaCppVocab, assertSameText, assertSameTokens, convertedSynthetic, hostileStringArbitrary, loadVocabPair, textSlices,
   type VocabPair,
 } from './tokenizer-support.ts';
 
@@ -22,7 +22,7 @@ const byName = (name: string) => vocabs.find((v) => v.name === name)!;
 
 /** GPT-2's vocabulary file with another tokenizer.ggml.pre (and, optionally, other flags). */
 async function gpt2With(pre: string, extra: GgufKV[] = []): Promise<string> {
-  const src = await openNodeFile(join(LLAMA_CPP_VOCABS, 'ggml-vocab-gpt-2.gguf'));
+  const src = await openNodeFile(llamaCppVocab('gpt-2'));
   const header = await readGgufHeader(src);
   await src.close();
   const replaced = new Set(['tokenizer.ggml.pre', ...extra.map((kv) => kv.key)]);
@@ -39,7 +39,7 @@ async function gpt2With(pre: string, extra: GgufKV[] = []): Promise<string> {
 before(async () => {
   oracleQuietLogs();
   for (const name of ['llama-bpe', 'qwen2', 'gpt-2']) {
-    vocabs.push(await loadVocabPair(name, join(LLAMA_CPP_VOCABS, `ggml-vocab-${name}.gguf`)));
+    vocabs.push(await loadVocabPair(name, llamaCppVocab(name)));
   }
   vocabs.push(await loadVocabPair('gpt-2 merges, llama3 splitter', await gpt2With('llama3')));
   vocabs.push(await loadVocabPair('gpt-2 merges, qwen2 splitter, BOS and EOS added', await gpt2With('qwen2', [

@@ -12,7 +12,7 @@ import { writeGgufFile } from '../fixtures/gguf-file.ts';
 import { SHARED_F16_GGUF, scratchDir } from '../helpers/paths.ts';
 import { oracleQuietLogs } from './llama-cpp.ts';
 import {
-  ALL_MODES, HELDOUT, HOSTILE, LLAMA_CPP_VOCABS, assertSameText, assertSameTokens, convertedSynthetic, hostileStringArbitrary, loadVocabPair, textSlices,
+  ALL_MODES, HELDOUT, HOSTILE, llamaCppVocab, assertSameText, assertSameTokens, convertedSynthetic, hostileStringArbitrary, loadVocabPair, textSlices,
   type VocabPair,
 } from './tokenizer-support.ts';
 
@@ -70,8 +70,8 @@ const NORMAL = 1, UNKNOWN = 2, CONTROL = 3, USER_DEFINED = 4;
 before(async () => {
   oracleQuietLogs();
   vocabs.push(await loadVocabPair('pydoc-llama-5m', SHARED_F16_GGUF));
-  vocabs.push(await loadVocabPair('llama-spm', join(LLAMA_CPP_VOCABS, 'ggml-vocab-llama-spm.gguf')));
-  vocabs.push(await loadVocabPair('phi-3', join(LLAMA_CPP_VOCABS, 'ggml-vocab-phi-3.gguf')));
+  vocabs.push(await loadVocabPair('llama-spm', llamaCppVocab('llama-spm')));
+  vocabs.push(await loadVocabPair('phi-3', llamaCppVocab('phi-3')));
   // Gemma 2/3: no space prefix, <bos>=2 <eos>=1, control turn markers, unused tokens, user-defined whitespace
   // runs and HTML tags that are cut out of any text before SentencePiece runs
   const gemma = await writeDerivedVocab('gemma-style', [

@@ -14,9 +14,10 @@ import { SYNTHETIC_SPECS } from '../fixtures/hf/synthetic-specs.ts';
 import { writeSourceAsGguf } from '../fixtures/hf/write-gguf.ts';
 import { REPO, SHARED_MODEL_DIR } from '../helpers/paths.ts';
 import { oracleLoadVocab, type OracleVocab } from './llama-cpp.ts';
+import { llamaCppReleaseFile } from '../fixtures/llama-cpp-release.ts';
 
-/** The vocabulary GGUFs of llama.cpp's own tokenizer tests, in the llama.cpp checkout beside the repo (../ref). */
-export const LLAMA_CPP_VOCABS = join(REPO, '..', 'ref', 'llama.cpp', 'models');
+/** A vocabulary GGUF of llama.cpp's own tokenizer tests (models/ggml-vocab-NAME.gguf at the oracle's release). */
+export const llamaCppVocab = (name: string): string => llamaCppReleaseFile(`models/ggml-vocab-${name}.gguf`);
 export const HELDOUT = readFileSync(join(SHARED_MODEL_DIR, 'heldout.txt'), 'utf8');
 export const CALIBRATION = readFileSync(join(SHARED_MODEL_DIR, 'calibration.txt'), 'utf8');
 
