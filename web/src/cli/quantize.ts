@@ -6,6 +6,8 @@ import { planOutput } from '../core/engine/plan-outputs.ts';
 import { runJob } from '../core/engine/run-job.ts';
 import { ggmlType } from '../core/quant/ggml-types.ts';
 import type { QuantizeOptions } from '../core/quant/options.ts';
+import { readImatrix } from '../core/imatrix/read-imatrix.ts';
+import { openNodeFile } from '../io/node-file.ts';
 import { createNodeFileSink } from '../io/node-sink.ts';
 import { loadWasmModuleFromDisk } from '../io/node-wasm.ts';
 import { createNodePool } from '../workers/node-pool.ts';
@@ -18,8 +20,19 @@ export function optionsFromArgs(args: QuantizeArgs): QuantizeOptions {
   return { ftype: args.type, ...args.options };
 }
 
+/** The options with the --imatrix file read (refused with a one-line message when it is not a valid one). */
+async function withImatrix(options: QuantizeOptions): Promise<QuantizeOptions> {
+  if (options.imatrixFile === undefined) return options;
+  const src = await openNodeFile(options.imatrixFile);
+  try {
+    return { ...options, imatrix: await readImatrix(src) };
+  } finally {
+    await src.close?.();
+  }
+}
+
 export async function quantizeCommand(args: QuantizeArgs, out: (line: string) => void): Promise<void> {
-  const options = optionsFromArgs(args);
+  const options = await withImatrix(optionsFromArgs(args));
   const source = await openInput(args.input);
   try {
     const planned = planOutput(source, options);
@@ -30,6 +43,8 @@ export async function quantizeCommand(args: QuantizeArgs, out: (line: string) =>
         const to = ggmlType(t.outputType)?.name ?? String(t.outputType);
         out(`${t.name.padEnd(width)}  ${`[${t.shape.join(', ')}]`.padEnd(22)}  ${from.padEnd(7)} -> ${to}`);
       }
+      if (planned.plan.missingKernel) out(`note: ${planned.plan.missingKernel}`);
+      if (planned.plan.imatrixEntries > 0) out(`importance matrix: ${planned.plan.imatrixEntries} entries used`);
       out(`${args.type}: ${planned.size} bytes (${formatBytes(planned.size)}), ${percent(planned.size, source.sizeBytes)} of the ${formatBytes(source.sizeBytes)} source; nothing written (--dry-run)`);
       return;
     }

@@ -101,6 +101,10 @@ export function checkPreset(raw: UncheckedPreset, naming: FieldNaming = 'link'):
       case 'tensor-name':
         preset[row.field] = checkTexts(value, what, 'tensor names', problems, () => true);
         break;
+      case 'file':
+        if (value !== undefined && typeof value !== 'string') problems.push(`${what}: expected a file name`);
+        preset[row.field] = typeof value === 'string' && value !== '' ? value : undefined;
+        break;
     }
   }
   if (problems.length > 0) throw new PresetError(problems);

@@ -1,6 +1,7 @@
 // What a user asks of the quantizer, mirroring llama-quantize's options, and parsers for the
 // command-line / URL spellings of the compound ones (`--tensor-type REGEX=TYPE`, `--override-kv KEY=TYPE:VALUE`).
 import { QuantsmithError } from '../errors.ts';
+import type { ImportanceMatrix } from '../imatrix/imatrix.ts';
 import { ggmlTypeByName, type GgmlTypeTraits } from './ggml-types.ts';
 
 export interface TensorTypeOverride {
@@ -33,9 +34,13 @@ export interface QuantizeOptions {
   readonly kvOverrides?: readonly KvOverride[];
   /** --allow-requantize: accept inputs whose tensors are already quantized */
   readonly allowRequantize?: boolean;
+  /** --imatrix: the importance matrix file's name as given (written to quantize.imatrix.file) */
+  readonly imatrixFile?: string;
+  /** the importance matrix read from that file (read-imatrix.ts); required with imatrixFile */
+  readonly imatrix?: ImportanceMatrix;
   /**
-   * --include-weights / --exclude-weights only filter importance-matrix entries; Quantsmith has no
-   * importance matrix, so, as in llama-quantize without --imatrix, they change nothing. Giving both is refused.
+   * --include-weights / --exclude-weights filter the importance matrix's entries by substring of the
+   * tensor name (without an importance matrix, as in llama-quantize, they change nothing). Both at once are refused.
    */
   readonly includeWeights?: readonly string[];
   readonly excludeWeights?: readonly string[];
