@@ -31,7 +31,7 @@ async function withImatrix(options: QuantizeOptions): Promise<QuantizeOptions> {
   }
 }
 
-export async function quantizeCommand(args: QuantizeArgs, out: (line: string) => void): Promise<void> {
+export async function quantizeCommand(args: QuantizeArgs, out: (line: string) => void, interrupted: AbortSignal): Promise<void> {
   const options = await withImatrix(optionsFromArgs(args));
   const source = await openInput(args.input);
   try {
@@ -54,14 +54,11 @@ export async function quantizeCommand(args: QuantizeArgs, out: (line: string) =>
     const wasm = await loadWasmModuleFromDisk();
     const pool = createNodePool(wasm, args.threads);
     const sink = await createNodeFileSink(output);
+    for (const name of sink.removedStale) process.stderr.write(`quantsmith: removed ${name}, left by an earlier run that was killed\n`);
     const bar = new ProgressBar();
-    const controller = new AbortController();
-    const onSignal = () => controller.abort();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
     try {
       const result = await runJob(source, [{ options, sink }], pool, {
-        signal: controller.signal,
+        signal: interrupted,
         onProgress: (p) => bar.update(p),
       });
       bar.clear();
@@ -73,8 +70,6 @@ export async function quantizeCommand(args: QuantizeArgs, out: (line: string) =>
       );
     } finally {
       bar.clear();
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
       pool.close();
     }
   } finally {

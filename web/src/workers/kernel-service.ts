@@ -3,13 +3,6 @@ import { transfer } from 'comlink';
 import { instantiateKernels, type Kernels } from '../core/kernels/kernels.ts';
 import type { ConvertResult, ConvertTask, KernelWorkerApi } from '../core/engine/convert-task.ts';
 
-type WeightedQuantize = (
-  srcType: number, src: Uint8Array, dstTypes: readonly number[], nRows: number, nPerRow: number, importance?: Float32Array,
-) => Uint8Array[];
-
-/** Kernels.quantizeRowsToTypes with its importance argument (the kernels' API contract for importance weights). */
-const weightedQuantize = (k: Kernels): WeightedQuantize => k.quantizeRowsToTypes.bind(k) as WeightedQuantize;
-
 export function createKernelService(): KernelWorkerApi {
   let kernels: Kernels | undefined;
   return {
@@ -19,7 +12,7 @@ export function createKernelService(): KernelWorkerApi {
     async convert(task: ConvertTask): Promise<ConvertResult> {
       if (!kernels) throw new Error('kernel worker used before init');
       // one copy of the rows in the heap serves every output type (already-quantized rows are widened once)
-      const out = weightedQuantize(kernels)(task.srcType, task.src, task.dstTypes, task.nRows, task.nPerRow, task.importance);
+      const out = kernels.quantizeRowsToTypes(task.srcType, task.src, task.dstTypes, task.nRows, task.nPerRow, task.importance);
       return transfer(out, out.map((b) => b.buffer as ArrayBuffer));
     },
   };
