@@ -140,6 +140,24 @@ test('--imatrix: Q2_K_S with the shared importance matrix is byte for byte llama
   assert.equal(existsSync(join(dir, 'foreign.gguf')), false);
 });
 
+test('--tensor-type-file: its entries take their place among --tensor-type options, as llama-quantize reads them', () => {
+  const file = join(dir, 'types.txt');
+  writeFileSync(file, 'ATTN_V=q8_0\n  ffn_down=q6_K\tblk\\.0\\..*=f16\n\n');
+  const ours = join(dir, 'tt-file.gguf');
+  const theirs = join(dir, 'oracle-tt-file.gguf');
+  const r = cli('quantize', SHARED_F16_GGUF, '-o', ours, '-t', 'Q4_0', '--tensor-type', 'attn_q=q5_0', '--tensor-type-file', file, '--tensor-type', 'attn_v=q4_1');
+  assert.equal(r.status, 0, r.stderr);
+  // order: attn_q, the file's three (names lowercased), then attn_v=q4_1, which the file's attn_v shadows
+  const tensorTypes = [['attn_q', 6], ['attn_v', 8], ['ffn_down', 14], ['blk\\.0\\..*', 1], ['attn_v', 3]].map(([pattern, type]) => ({ pattern: pattern as string, type: type as number }));
+  assert.equal(oracleQuantizeFile(SHARED_F16_GGUF, theirs, { ftype: 2, tensorTypes }), 0);
+  assert.ok(readFileSync(ours).equals(readFileSync(theirs)), 'output differs from llama.cpp');
+
+  writeFileSync(file, 'attn_v=q8_0 ffn_down');
+  assertOneLineError(cli('quantize', SHARED_F16_GGUF, '-o', join(dir, 'tt-bad.gguf'), '-t', 'Q4_0', '--tensor-type-file', file), /types\.txt: malformed tensor type 'ffn_down'/);
+  assertOneLineError(cli('quantize', SHARED_F16_GGUF, '-o', join(dir, 'tt-bad.gguf'), '-t', 'Q4_0', '--tensor-type-file', join(dir, 'nope.txt')), /failed to open file '.*nope\.txt': no such file/);
+  assert.equal(existsSync(join(dir, 'tt-bad.gguf')), false);
+});
+
 test('an unknown quant type is refused by name', () => {
   const r = cli('quantize', SHARED_F16_GGUF, '-o', join(dir, 'y.gguf'), '-t', 'Q4_K_X');
   assertOneLineError(r, /Q4_K_X/);

@@ -1,11 +1,11 @@
 // `quantsmith quantize`: the same engine as the app, with a terminal progress bar and a one-line summary.
-import { realpath, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { QuantsmithError } from '../core/errors.ts';
 import { planOutput } from '../core/engine/plan-outputs.ts';
 import { runJob } from '../core/engine/run-job.ts';
 import { ggmlType } from '../core/quant/ggml-types.ts';
-import type { QuantizeOptions } from '../core/quant/options.ts';
+import { parseTensorTypeFile, type QuantizeOptions, type TensorTypeOverride } from '../core/quant/options.ts';
 import { readImatrix } from '../core/imatrix/read-imatrix.ts';
 import { openNodeFile } from '../io/node-file.ts';
 import { createNodeFileSink } from '../io/node-sink.ts';
@@ -20,6 +20,26 @@ export function optionsFromArgs(args: QuantizeArgs): QuantizeOptions {
   return { ftype: args.type, ...args.options };
 }
 
+/** --tensor-type-file entries read, in their place among the --tensor-type options. */
+async function withTensorTypeFiles(options: QuantizeOptions, args: QuantizeArgs): Promise<QuantizeOptions> {
+  if (!args.tensorTypeSequence.some((x) => 'file' in x)) return options;
+  const tensorTypes: TensorTypeOverride[] = [];
+  for (const item of args.tensorTypeSequence) {
+    if ('override' in item) tensorTypes.push(item.override);
+    else tensorTypes.push(...parseTensorTypeFile(await readTextFile(item.file), item.file));
+  }
+  return { ...options, tensorTypes };
+}
+
+async function readTextFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new QuantsmithError(`failed to open file '${path}': ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message}`);
+  }
+}
+
 /** The options with the --imatrix file read (refused with a one-line message when it is not a valid one). */
 async function withImatrix(options: QuantizeOptions): Promise<QuantizeOptions> {
   if (options.imatrixFile === undefined) return options;
@@ -32,7 +52,7 @@ async function withImatrix(options: QuantizeOptions): Promise<QuantizeOptions> {
 }
 
 export async function quantizeCommand(args: QuantizeArgs, out: (line: string) => void, interrupted: AbortSignal): Promise<void> {
-  const options = await withImatrix(optionsFromArgs(args));
+  const options = await withImatrix(await withTensorTypeFiles(optionsFromArgs(args), args));
   const source = await openInput(args.input);
   try {
     const planned = planOutput(source, options);

@@ -98,6 +98,11 @@ export const QUANTIZE_OPTION_TABLE: readonly QuantizeOptionRow[] = Object.freeze
     needsQuantizerPass: true,
   },
   {
+    field: 'tensorTypeFiles', flag: '--tensor-type-file', kind: 'file', repeatable: true, metavar: 'FILE',
+    help: 'REGEX=T entries separated by spaces or newlines, read as if each were a --tensor-type here (repeatable)',
+    editor: 'none', label: 'Tensor type files', needsQuantizerPass: true,
+  },
+  {
     field: 'kvOverrides', flag: '--override-kv', kind: 'kv-override', repeatable: true, metavar: 'KEY=TYPE:VALUE',
     help: 'set a metadata key; TYPE is int, float, bool or str (repeatable)', link: 'override-kv',
     editor: 'kv-rows', label: 'Metadata overrides', hint: '--override-kv KEY=TYPE:VALUE, TYPE is int, float, bool or str',

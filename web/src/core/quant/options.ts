@@ -28,8 +28,10 @@ export interface QuantizeOptions {
   readonly leaveOutputTensor?: boolean;
   /** --pure: no k-quant mixture, every quantizable tensor gets the ftype's default type */
   readonly pure?: boolean;
-  /** --tensor-type, in order */
+  /** --tensor-type, in order (the entries of --tensor-type-file files included where they were given) */
   readonly tensorTypes?: readonly TensorTypeOverride[];
+  /** --tensor-type-file: the files' names, for the record; their entries are in tensorTypes */
+  readonly tensorTypeFiles?: readonly string[];
   /** --override-kv, in order */
   readonly kvOverrides?: readonly KvOverride[];
   /** --allow-requantize: accept inputs whose tensors are already quantized */
@@ -68,6 +70,21 @@ export function parseTensorTypeOption(text: string): TensorTypeOverride {
   if (typeWord.length === 0) throw new QuantsmithError(`malformed tensor type '${text}': missing quantization type`);
   const type = parseGgmlTypeName(typeWord, `tensor type '${text}'`);
   return { pattern: text.slice(0, eq).toLowerCase(), type: type.name };
+}
+
+/**
+ * A --tensor-type-file's text as llama-quantize reads it: REGEX=TYPE entries separated by white space, each
+ * parsed as --tensor-type parses it. `file` names the file in messages.
+ */
+export function parseTensorTypeFile(text: string, file: string): TensorTypeOverride[] {
+  return text.split(/[ \t\n\v\f\r]+/).filter((w) => w !== '').map((word) => {
+    try {
+      return parseTensorTypeOption(word);
+    } catch (e) {
+      if (e instanceof QuantsmithError) throw new QuantsmithError(`${file}: ${e.message}`);
+      throw e;
+    }
+  });
 }
 
 const INT_TEXT = /^[+-]?\d+$/;
