@@ -70,6 +70,21 @@ test('an importance matrix beside the model: coverage shown, Q2_K_S offered with
   const ours = files.get('pydoc-llama-5m-Q2_K_S.gguf');
   assert.ok(ours, `written: ${[...files.keys()].join(', ')}`);
   assert.ok(ours.equals(expected), 'Q2_K_S with the importance matrix differs from llama.cpp');
+  // the command lines and the link name the file (a link never carries the matrix itself)
+  assert.equal(
+    await page.getByTestId('llama-Q2_K_S').textContent(),
+    'llama-quantize --imatrix pydoc-llama-5m.imatrix.gguf pydoc-llama-5m-F16.gguf pydoc-llama-5m-Q2_K_S.gguf Q2_K_S',
+  );
+  assert.match(String(await page.evaluate('location.hash')), /&imatrix=pydoc-llama-5m\.imatrix\.gguf$/);
+
+  // opened from that link on a fresh page, the app asks for the file before Q2_K_S is possible
+  const again = await context.newPage();
+  await again.goto(`${server.url}${await page.evaluate('location.hash')}`);
+  await again.getByTestId('model-file-input').setInputFiles(SHARED_F16_GGUF);
+  await again.getByRole('heading', { level: 2, name: /Pydoc Llama 5m/ }).waitFor({ timeout: 20_000 });
+  await again.getByText(/This preset uses the importance matrix pydoc-llama-5m\.imatrix\.gguf: open it to quantize/).waitFor();
+  assert.match((await again.locator('#type-Q2_K_S-about').textContent()) ?? '', /named but was not opened/);
+  await again.close();
   assert.deepEqual(errors, []);
   await page.close();
 });

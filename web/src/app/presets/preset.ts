@@ -27,6 +27,8 @@ export interface Preset {
   readonly tensorTypes: readonly TensorTypeOverride[];
   /** --override-kv KEY=TYPE:VALUE, as written */
   readonly kvOverrides: readonly string[];
+  /** --imatrix: the importance matrix's file name; the file itself is opened beside the model */
+  readonly imatrixFile?: string;
 }
 
 const PRESET_ROWS = PRESET_OPTION_ROWS;

@@ -66,8 +66,9 @@ export const QUANTIZE_OPTION_TABLE: readonly QuantizeOptionRow[] = Object.freeze
     label: 'Pure', hint: "no k-quant mixture: every tensor in the type's default", needsQuantizerPass: true,
   },
   {
+    // a preset names the file (the app asks for it); the matrix itself is never part of a link
     field: 'imatrixFile', flag: '--imatrix', kind: 'file', repeatable: false, metavar: 'FILE',
-    help: 'importance matrix for the quantizer: the GGUF imatrix llama-imatrix writes, or a legacy .dat', editor: 'none',
+    help: 'importance matrix for the quantizer: the GGUF imatrix llama-imatrix writes, or a legacy .dat', link: 'imatrix', editor: 'none',
     label: 'Importance matrix', needsQuantizerPass: true,
   },
   {

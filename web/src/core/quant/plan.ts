@@ -269,7 +269,9 @@ export function planQuantization(model: PlanInput, options: QuantizeOptions): Qu
 /** The importance weights for the request, checked against the model; undefined without --imatrix. */
 function importanceFor(model: PlanInput, options: QuantizeOptions): QuantizeWeights | undefined {
   if (options.imatrix === undefined) {
-    if (options.imatrixFile !== undefined) throw new QuantsmithError(`the importance matrix ${options.imatrixFile} was not read`);
+    if (options.imatrixFile !== undefined) {
+      throw new QuantsmithError(`the importance matrix ${options.imatrixFile} is named but was not opened: open it beside the model`);
+    }
     return undefined;
   }
   checkImatrixAgainstModel(options.imatrix, model.tensors);
