@@ -16,6 +16,7 @@ const KvOverride = koffi.struct('llama_model_kv_override', {
   key: koffi.array('char', 128, 'String'),
   value: koffi.union({ val_i64: 'int64', val_f64: 'double', val_bool: 'bool', val_str: koffi.array('char', 128, 'String') }),
 });
+const ImatrixData = koffi.struct('llama_model_imatrix_data', { name: 'const char *', data: 'void *', size: 'size_t' });
 const TensorOverride = koffi.struct('llama_model_tensor_override', { pattern: 'const char *', type: 'int32' });
 const QuantizeParams = koffi.struct('llama_model_quantize_params', {
   nthread: 'int32',
@@ -65,7 +66,14 @@ export interface OracleQuantizeOptions {
   /** false = --leave-output-tensor */
   quantizeOutputTensor?: boolean;
   pure?: boolean;
+  /** COPY: llama-quantize's only_copy */
+  onlyCopy?: boolean;
   dryRun?: boolean;
+  /**
+   * Importance weights per tensor, as llama-quantize's load_imatrix hands them over (already divided by the
+   * counts, filtered): passed as the `llama_model_imatrix_data` array ended by a null name.
+   */
+  imatrix?: { name: string; data: Float32Array }[];
   /** --tensor-type REGEX=TYPE, in order */
   tensorTypes?: { pattern: string; type: number }[];
   /** --override-kv */
@@ -82,6 +90,7 @@ export function oracleQuantizeFile(input: string, output: string, opts: OracleQu
   if (opts.allowRequantize !== undefined) params.allow_requantize = opts.allowRequantize;
   if (opts.quantizeOutputTensor !== undefined) params.quantize_output_tensor = opts.quantizeOutputTensor;
   if (opts.pure !== undefined) params.pure = opts.pure;
+  if (opts.onlyCopy !== undefined) params.only_copy = opts.onlyCopy;
   if (opts.dryRun !== undefined) params.dry_run = opts.dryRun;
   const keepAlive: unknown[] = [];
   if (opts.tensorTypes?.length) {
@@ -104,6 +113,19 @@ export function oracleQuantizeFile(input: string, output: string, opts: OracleQu
     koffi.encode(buf, koffi.array(KvOverride, rows.length), rows);
     keepAlive.push(buf);
     params.kv_overrides = buf;
+  }
+  if (opts.imatrix?.length) {
+    const rows: { name: string | null; data: unknown; size: number }[] = opts.imatrix.map((e) => {
+      const data = koffi.alloc('float', e.data.length);
+      koffi.encode(data, koffi.array('float', e.data.length), Array.from(e.data));
+      keepAlive.push(data);
+      return { name: e.name, data, size: e.data.length };
+    });
+    rows.push({ name: null, data: null, size: 0 });
+    const buf = koffi.alloc(ImatrixData, rows.length);
+    koffi.encode(buf, koffi.array(ImatrixData, rows.length), rows);
+    keepAlive.push(buf);
+    params.imatrix = buf;
   }
   const status = modelQuantize(input, output, params) as number;
   for (const b of keepAlive) koffi.free(b);
