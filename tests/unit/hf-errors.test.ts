@@ -74,10 +74,10 @@ test('an index without a weight map, or one that disagrees with the shards', asy
     /has no "weight_map" object/);
   await refused(folder({ ...LLAMA, shards: 2 }, (d) => editJson(d, 'model.safetensors.index.json', (j) => {
     (j.weight_map as Record<string, string>)['model.layers.9.mlp.up_proj.weight'] = 'model-00001-of-00002.safetensors';
-  })), /incomplete model files model-00001-of-00002\.safetensors: tensors model\.layers\.9\.mlp\.up_proj\.weight/);
+  })), /incomplete model files model-00001-of-00002\.safetensors: tensors 'model\.layers\.9\.mlp\.up_proj\.weight'/);
   await refused(folder({ ...LLAMA, shards: 2 }, (d) => editJson(d, 'model.safetensors.index.json', (j) => {
     delete (j.weight_map as Record<string, string>)['model.norm.weight'];
-  })), /disagree: not in the index model\.norm\.weight/);
+  })), /disagree: not in the index 'model\.norm\.weight'/);
 });
 
 test('no safetensors weights, or PyTorch ones', async () => {

@@ -5,6 +5,7 @@ import { QuantsmithError } from '../../errors.ts';
 import type { ConvertedModel, FloatOuttype, ModelSource } from '../../engine/model-source.ts';
 import type { GgufKV } from '../gguf/model.ts';
 import { architectureFor, SUPPORTED_HF_ARCHITECTURES } from './architectures/index.ts';
+import { checkDeclaredCounts } from './declared-counts.ts';
 import { FolderFiles } from './folder-files.ts';
 import { writeGeneralMetadata } from './general-metadata.ts';
 import { loadHfParams } from './hparams.ts';
@@ -67,6 +68,7 @@ export async function openHfModel(folder: ModelFolder, options: OpenHfModelOptio
     kv.addString('general.architecture', arch.ggufArch);
     const ctx: ConvertContext = { files, params, kv, ftype };
     await arch.check?.(ctx);
+    checkDeclaredCounts(params, checkpoint);
     await arch.prepare?.(ctx);
 
     const recipes = planTensors(ctx, arch, checkpoint, new TensorNameMap(arch.ggufArch, params.blockCount));

@@ -5,7 +5,7 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { QuantsmithError } from '../../../errors.ts';
+import { oneLine, QuantsmithError, quoted, quotedJson } from '../../../errors.ts';
 import type { FolderFiles } from '../folder-files.ts';
 import { isObject, type Json } from '../hparams.ts';
 import { CHECK_TEXT, PRE_TOKENIZER_BY_HASH } from './pre-tokenizer-hashes.ts';
@@ -29,7 +29,7 @@ export async function loadTokenizer(files: FolderFiles): Promise<Tokenizer> {
   try {
     return new Tokenizer(json, config);
   } catch (e) {
-    throw new QuantsmithError(`${files.name}/tokenizer.json cannot be loaded: ${(e as Error).message}`);
+    throw new QuantsmithError(`${files.name}/tokenizer.json cannot be loaded: ${oneLine((e as Error).message, 120)}`);
   }
 }
 
@@ -54,7 +54,7 @@ export async function createBpeVocab(files: FolderFiles, hparams: Json): Promise
   const vocab = tokenizer.get_vocab(true);
   const vocabSize = 'vocab_size' in hparams ? hparams.vocab_size : [...vocab.keys()].filter((t) => typeof t === 'string').length;
   if (!Number.isSafeInteger(vocabSize) || (vocabSize as number) < 0) {
-    throw new QuantsmithError(`config.json: vocab_size ${JSON.stringify(vocabSize)} is not a count`);
+    throw new QuantsmithError(`config.json: vocab_size ${quotedJson(vocabSize)} is not a count`);
   }
   const byId = new Map<number, string>();
   let maxId = -1;
@@ -82,7 +82,7 @@ export async function createBpeVocab(files: FolderFiles, hparams: Json): Promise
     }
     if (addedContents.has(token)) {
       const added = addedById.get(i);
-      if (!added) throw new QuantsmithError(`tokenizer.json: token ${i} ${JSON.stringify(token)} is also an added token with another id`);
+      if (!added) throw new QuantsmithError(`tokenizer.json: token ${i} ${quoted(token)} is also an added token with another id`);
       // llama.cpp expects control and user-defined tokens pre-normalized
       if (!added.normalized) token = tokenizer.decode(tokenizer.encode(token, { add_special_tokens: false }).ids);
       if (added.special || looksSpecial(token)) types.push(TokenType.CONTROL);
