@@ -1,6 +1,7 @@
 // A preset's link form: the URL fragment, in llama-quantize's option words, readable and editable by hand:
 //   #type=Q4_K_M,Q8_0&output-tensor-type=q6_K&pure&tensor-type=attn_v%3Dq8_0&override-kv=general.name%3Dstr:x
 // Values are percent-encoded without '+'-as-space, so regexes keep their '+'. Flags are bare words.
+import { oneLine, quoted } from '../../core/errors.ts';
 import { checkPreset, LINK_NAMES, PresetError, type Preset, type UncheckedPreset } from './preset.ts';
 
 const K = LINK_NAMES;
@@ -42,16 +43,16 @@ export function decodePresetLink(fragment: string): LinkReading {
     const key = dec(eq < 0 ? part : part.slice(0, eq));
     const value = eq < 0 ? undefined : dec(part.slice(eq + 1));
     if (key === undefined || (eq >= 0 && value === undefined)) {
-      problems.push(`'${part}' is not valid percent-encoding`);
+      problems.push(`${quoted(part)} is not valid percent-encoding`);
       continue;
     }
     if (!SINGLE.has(key) && !REPEATED.has(key)) {
-      problems.push(`unknown option '${key}'`);
+      problems.push(`unknown option ${quoted(key)}`);
       continue;
     }
     if (SINGLE.has(key)) {
       if (seen.has(key)) {
-        problems.push(`option '${key}' is given twice`);
+        problems.push(`option ${quoted(key)} is given twice`);
         continue;
       }
       seen.add(key);
@@ -72,7 +73,7 @@ export function decodePresetLink(fragment: string): LinkReading {
       case K.pure:
       case K.allowRequantize: {
         const on = readFlag(value);
-        if (on === undefined) problems.push(`${key}: expected no value, got '${value}'`);
+        if (on === undefined) problems.push(`${key}: expected no value, got ${quoted(value ?? '')}`);
         raw[key === K.pure ? 'pure' : key === K.allowRequantize ? 'allowRequantize' : 'leaveOutputTensor'] = on ?? false;
         break;
       }
@@ -91,7 +92,7 @@ export function decodePresetLink(fragment: string): LinkReading {
     return { kind: 'preset', preset };
   } catch (err) {
     const all = err instanceof PresetError ? [...problems, ...err.problems] : [...problems, String(err)];
-    return { kind: 'malformed', message: all.join('; ') };
+    return { kind: 'malformed', message: oneLine(all.join('; ')) };
   }
 }
 

@@ -18,11 +18,12 @@ export interface BpeVocab {
   readonly pre: string;
 }
 
-export async function loadTokenizer(files: FolderFiles): Promise<Tokenizer> {
+export async function loadTokenizer(files: FolderFiles, declaredVocabSize?: unknown): Promise<Tokenizer> {
   if (!files.has('tokenizer.json')) {
     throw new QuantsmithError(`${files.name}: no tokenizer found (neither tokenizer.model nor tokenizer.json)`);
   }
   const json = await files.jsonObject('tokenizer.json');
+  checkTokenIds(json, declaredVocabSize);
   const config = { ...((await files.optionalObject('tokenizer_config.json')) ?? {}) };
   // transformers no longer cleans up spaces when decoding unless told to
   config.clean_up_tokenization_spaces ??= false;
@@ -39,6 +40,26 @@ export function preTokenizerHash(tokenizer: Tokenizer): string {
   return bytesToHex(sha256(new TextEncoder().encode(`[${ids.join(', ')}]`)));
 }
 
+/**
+ * Token ids checked before the tokenizer library sees them: it lays the vocabulary out in an array indexed
+ * by id, so one id of 2^31 would allocate that many slots. The bound is config.json's vocab_size (itself
+ * checked against the embedding) or, without one, the number of entries.
+ */
+function checkTokenIds(json: Record<string, unknown>, declaredVocabSize: unknown): void {
+  const model = isObject(json.model) ? json.model : {};
+  const vocab = isObject(model.vocab) ? model.vocab : {};
+  const added = Array.isArray(json.added_tokens) ? json.added_tokens : [];
+  const bound = Number.isSafeInteger(declaredVocabSize) ? (declaredVocabSize as number) : Object.keys(vocab).length + added.length;
+  const check = (token: string, id: unknown) => {
+    if (typeof id !== 'number') return; // the library names ids that are not numbers
+    if (!Number.isSafeInteger(id) || id < 0 || id >= bound) {
+      throw new QuantsmithError(`tokenizer.json has token id ${id}, past ${Number.isSafeInteger(declaredVocabSize) ? "config.json's vocab_size" : 'the number of tokens'} ${bound} (token ${quoted(token)})`);
+    }
+  };
+  for (const [token, id] of Object.entries(vocab)) check(token, id);
+  for (const t of added) if (isObject(t)) check(typeof t.content === 'string' ? t.content : '', t.id);
+}
+
 export function preTokenizerName(tokenizer: Tokenizer): string {
   const hash = preTokenizerHash(tokenizer);
   const name = PRE_TOKENIZER_BY_HASH.get(hash);
@@ -50,7 +71,7 @@ export function preTokenizerName(tokenizer: Tokenizer): string {
 
 /** get_vocab_base */
 export async function createBpeVocab(files: FolderFiles, hparams: Json): Promise<BpeVocab> {
-  const tokenizer = await loadTokenizer(files);
+  const tokenizer = await loadTokenizer(files, hparams.vocab_size);
   const vocab = tokenizer.get_vocab(true);
   const vocabSize = 'vocab_size' in hparams ? hparams.vocab_size : [...vocab.keys()].filter((t) => typeof t === 'string').length;
   if (!Number.isSafeInteger(vocabSize) || (vocabSize as number) < 0) {
