@@ -2,7 +2,12 @@
 // QuantsmithError whose message is one short line; it ends within a time bound; the heap does not grow by
 // anything like a size the input declares.
 import assert from 'node:assert/strict';
+import { parentPort } from 'node:worker_threads';
 import { QuantsmithError } from '../../web/src/core/errors.ts';
+
+/** Tell the watching thread a case began / ended: it ends a worker whose case outlives the bound (a hang). */
+export const caseStarted = () => parentPort?.postMessage({ kind: 'start' });
+export const caseEnded = () => parentPort?.postMessage({ kind: 'end' });
 
 /** per-case time bound: a hang, or work proportional to a declared size, fails the case */
 export const CASE_MS = 3000;
@@ -10,6 +15,7 @@ export const CASE_MS = 3000;
 export const CASE_HEAP = 96 << 20;
 
 export async function assertNamedOutcome<T>(what: string, run: () => Promise<T>): Promise<T | QuantsmithError> {
+  caseStarted();
   const heapBefore = process.memoryUsage().heapUsed;
   let timer: NodeJS.Timeout | undefined;
   const hang = new Promise<never>((_, reject) => {
@@ -27,6 +33,7 @@ export async function assertNamedOutcome<T>(what: string, run: () => Promise<T>)
   }
   const grown = process.memoryUsage().heapUsed - heapBefore;
   assert.ok(grown < CASE_HEAP, `${what}: heap grew by ${grown} bytes`);
+  caseEnded();
   return outcome;
 }
 
