@@ -53,7 +53,7 @@ test('config.json missing, not JSON, not an object, or naming no architecture', 
 
 test('an architecture that is not supported, named with the supported ones', async () => {
   await refused(folder(LLAMA, (d) => editJson(d, 'config.json', (c) => { c.architectures = ['GPTNeoXForCausalLM']; })),
-    /architecture GPTNeoXForCausalLM is not supported \(supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM, Phi3ForCausalLM\)/);
+    /architecture 'GPTNeoXForCausalLM' is not supported \(supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM, Phi3ForCausalLM\)/);
 });
 
 test('hyperparameters the converter needs', async () => {
