@@ -5,7 +5,7 @@
 // Copy vs convert: when a tensor's output type equals its source type, llama.cpp copies its bytes
 // unchanged (no dequantize/quantize round trip, no requantize check); otherwise it converts the rows to
 // F32 and quantizes them. That choice belongs to the engine; `PlannedTensor.convert` reports it.
-import { QuantsmithError } from '../errors.ts';
+import { QuantsmithError, quoted } from '../errors.ts';
 import type { GgufKV } from '../formats/gguf/model.ts';
 import { GGUF_DEFAULT_ALIGNMENT } from '../formats/gguf/model.ts';
 import { checkImatrixAgainstModel } from '../imatrix/check-imatrix.ts';
@@ -193,7 +193,7 @@ export function planQuantization(model: PlanInput, options: QuantizeOptions): Qu
   // loading the model (llama.cpp reads its hyperparameters with the overrides applied)
   const hparams = readQuantHparams(model.metadata, kvOverrides);
   for (const t of model.tensors) {
-    if (ggmlType(t.type) === undefined) throw new QuantsmithError(`tensor '${t.name}' has unknown ggml type ${t.type}`);
+    if (ggmlType(t.type) === undefined) throw new QuantsmithError(`tensor ${quoted(t.name)} has unknown ggml type ${t.type}`);
   }
   const alignmentKV = model.metadata.find((kv) => kv.key === 'general.alignment');
   if (alignmentKV !== undefined && alignmentKV.value !== GGUF_DEFAULT_ALIGNMENT) {
@@ -301,13 +301,13 @@ function kernelProblem(t: PlanInputTensor, outputType: number, ftypeName: string
 function checkConversion(t: PlanInputTensor, outputType: number, allowRequantize: boolean): void {
   const source = ggmlType(t.type)!;
   if (source.quantized && !allowRequantize) {
-    throw new QuantsmithError(`requantizing from type ${source.name} is disabled (tensor ${t.name}; use allow-requantize)`);
+    throw new QuantsmithError(`requantizing from type ${source.name} is disabled (tensor ${quoted(t.name)}; use allow-requantize)`);
   }
   if (!source.quantized && ![GgmlType.F32, GgmlType.F16, GgmlType.BF16].includes(source.id as 0 | 1 | 30)) {
-    throw new QuantsmithError(`cannot dequantize/convert tensor type ${source.name} (tensor ${t.name})`);
+    throw new QuantsmithError(`cannot dequantize/convert tensor type ${source.name} (tensor ${quoted(t.name)})`);
   }
   if (!canReadAsF32(t.type)) {
-    throw new QuantsmithError(`tensor ${t.name}: Quantsmith cannot dequantize type ${source.name}`);
+    throw new QuantsmithError(`tensor ${quoted(t.name)}: Quantsmith cannot dequantize type ${source.name}`);
   }
   const target = ggmlType(outputType)!;
   if (t.shape[0] % target.blockSize !== 0) {
