@@ -1,6 +1,7 @@
 // The real conversion path for every supported architecture: runJob on a Hugging Face folder (as the CLI
 // and the app run it), in ONE job per folder, writes
-//  - the checkpoint's own float type: the bytes convert_hf_to_gguf.py wrote (converter-digests.json);
+//  - each float type (the checkpoint's own and the other two): the bytes convert_hf_to_gguf.py wrote with that
+//    --outtype (converter-digests.json);
 //  - Q8_0 and Q4_K_M: the bytes llama.cpp's quantizer writes from that converter file;
 //  - another float type through the quantizer (pure): llama.cpp's bytes for it too.
 // F16, BF16 and F32 checkpoints are among the folders.
@@ -17,7 +18,7 @@ import type { QuantizeOptions } from '../../web/src/core/quant/options.ts';
 import { openNodeFolder } from '../../web/src/io/node-folder.ts';
 import { createNodeFileSink } from '../../web/src/io/node-sink.ts';
 import { writeSyntheticFolder } from '../fixtures/hf/synthetic-folder.ts';
-import { SYNTHETIC_SPECS } from '../fixtures/hf/synthetic-specs.ts';
+import { OTHER_OUTTYPES, otherOuttypeKey, SYNTHETIC_SPECS } from '../fixtures/hf/synthetic-specs.ts';
 import { testPool } from '../helpers/engine.ts';
 import { oracleQuantizeFile, oracleQuietLogs } from './llama-cpp.ts';
 
@@ -25,7 +26,7 @@ const digests = JSON.parse(readFileSync(new URL('../fixtures/hf/converter-digest
   Record<string, { sha256: string; bytes: number }>;
 
 /** one folder per architecture, and the F32 and BF16 checkpoints */
-const FOLDERS = ['synth-llama', 'synth-llama-f32-bias', 'synth-mistral', 'synth-qwen2', 'synth-qwen3-bpe', 'synth-gemma2', 'synth-gemma3', 'synth-phi4'];
+const FOLDERS = OTHER_OUTTYPES;
 const ftypeId = (name: string) => FTYPES.find((f) => f.name === name)!.id;
 
 let work: string;
@@ -46,9 +47,11 @@ for (const name of FOLDERS) {
     const dir = join(work, name);
     writeSyntheticFolder(dir, spec);
     const own = spec.dtype;
-    const other = own === 'F32' ? 'F16' : 'F32';
+    const others = (['F32', 'F16', 'BF16'] as const).filter((f) => f !== own);
+    const other = others[0];
     const outputs: { label: string; options: QuantizeOptions; oracleFtype?: number; pure?: boolean }[] = [
       { label: own, options: { ftype: own } },
+      ...others.map((f) => ({ label: `${f}-converted`, options: { ftype: f } })),
       { label: 'Q8_0', options: { ftype: 'Q8_0' }, oracleFtype: ftypeId('Q8_0') },
       { label: 'Q4_K_M', options: { ftype: 'Q4_K_M' }, oracleFtype: ftypeId('Q4_K_M') },
       { label: `${other}-pure`, options: { ftype: other, pure: true }, oracleFtype: ftypeId(other), pure: true },
@@ -65,7 +68,12 @@ for (const name of FOLDERS) {
     const converted = readFileSync(path(own));
     assert.equal(converted.length, digests[name]!.bytes, 'size of the converter\'s file');
     assert.equal(createHash('sha256').update(converted).digest('hex'), digests[name]!.sha256, 'bytes of the converter\'s file');
-    for (const o of outputs.slice(1)) {
+    for (const f of others) {
+      const recorded = digests[otherOuttypeKey(name, f.toLowerCase())]!;
+      const bytes = readFileSync(path(`${f}-converted`));
+      assert.equal(createHash('sha256').update(bytes).digest('hex'), recorded.sha256, `bytes of the converter's --outtype ${f.toLowerCase()} file`);
+    }
+    for (const o of outputs.filter((x) => x.oracleFtype !== undefined)) {
       const theirs = join(work, `${name}-${o.label}.llama.gguf`);
       assert.equal(oracleQuantizeFile(path(own), theirs, { ftype: o.oracleFtype!, pure: o.pure ?? false }), 0, `llama.cpp failed on ${o.label}`);
       assert.ok(readFileSync(path(o.label)).equals(readFileSync(theirs)), `${name} ${o.label}: differs from llama.cpp`);

@@ -2,7 +2,7 @@
 // each hostile count is refused at once with one named line, through openHfModel (what the app and CLI call).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QuantsmithError } from '../../web/src/core/errors.ts';
@@ -45,4 +45,17 @@ test('vocabulary, head, hidden and expert sizes beyond what the tensors hold', a
 
 test('a layer count below the layers present still names the tensor that does not map', async () => {
   await refusedQuickly({ num_hidden_layers: 1 }, /cannot map tensor 'model\.layers\.1\./);
+});
+
+test('a token id of 2^31 in tokenizer.json is refused before the tokenizer library lays ids out in an array', async () => {
+  const dir = writeHostileFolder(join(work, `c${++n}`), {}, { arch: 'qwen2', dtype: 'F16', tokenizer: 'gpt2' });
+  const path = join(dir, 'tokenizer.json');
+  const json = JSON.parse(readFileSync(path, 'utf8')) as { added_tokens: unknown[] };
+  json.added_tokens.push({ id: 2 ** 31, content: '<huge>\n', special: true });
+  writeFileSync(path, JSON.stringify(json));
+  await assert.rejects(openHfModel(await openNodeFolder(dir)), (e: unknown) => {
+    assert.ok(e instanceof QuantsmithError);
+    assert.match(e.message, /tokenizer\.json has token id 2147483648, past config\.json's vocab_size \d+ \(token '<huge>\\n'\)/);
+    return true;
+  });
 });

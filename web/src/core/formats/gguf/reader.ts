@@ -150,16 +150,9 @@ async function readString(cur: ByteCursor, what: string, maxBytes?: number): Pro
   if (maxBytes !== undefined && n > BigInt(maxBytes)) {
     // only a short excerpt is read: the message needs no more, and the declared length may be huge
     const excerpt = await cur.text(Math.min(Number(n), 2 * EXCERPT_BYTES));
-    throw new StringTooLong(excerpt, Number(n), at);
+    throw new QuantsmithError(`${what} ${quoted(excerpt, Number(n))} is too long: at most ${maxBytes} bytes`, at);
   }
   return cur.text(Number(n));
-}
-
-/** A string whose declared length is over the limit its field allows. */
-class StringTooLong extends Error {
-  constructor(readonly excerpt: string, readonly declaredBytes: number, readonly at: number) {
-    super('string too long');
-  }
 }
 
 async function readValue(cur: ByteCursor, type: GgufValueType, key: string): Promise<GgufValue> {
@@ -247,15 +240,7 @@ async function readTensorInfo(
   cur: ByteCursor, i: number, names: Set<string>,
 ): Promise<{ info: GgufTensorInfo; offsetAt: number }> {
   const at = cur.position;
-  let name: string;
-  try {
-    name = await readString(cur, `name of tensor ${i}`, GGUF_MAX_TENSOR_NAME - 1);
-  } catch (e) {
-    if (!(e instanceof StringTooLong)) throw e;
-    throw new QuantsmithError(
-      `tensor ${i} name ${quoted(e.excerpt, e.declaredBytes)} is too long: at most ${GGUF_MAX_TENSOR_NAME - 1} bytes`, at,
-    );
-  }
+  const name = await readString(cur, `tensor ${i} name`, GGUF_MAX_TENSOR_NAME - 1);
   if (names.has(name)) throw new QuantsmithError(`duplicate tensor name ${quoted(name)}`, at);
   names.add(name);
   const label = quoted(name);
