@@ -1,0 +1,74 @@
+// The app's hashing sink: the digest of exactly the bytes written, in order, whatever the chunking; the
+// copies waiting for the hasher stay bounded; a failed hash fails the output.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { createSHA256 } from 'hash-wasm';
+import { hashingSink } from '../../web/src/app/run/hashing-sink.ts';
+import { boundedHasher } from '../../web/src/app/run/stream-hasher.ts';
+import type { ByteSink } from '../../web/src/core/byte-source.ts';
+
+function memorySink(): ByteSink & { bytes(): Buffer; committed: boolean } {
+  const parts: Uint8Array[] = [];
+  return {
+    committed: false,
+    async write(d) {
+      parts.push(d);
+    },
+    async commit() {
+      this.committed = true;
+    },
+    async abort() {},
+    bytes: () => Buffer.concat(parts),
+  };
+}
+
+/** hash-wasm in this thread, each update answered after `delayMs`, counting bytes handed over but not yet hashed */
+async function slowApi(delayMs: number) {
+  const h = (await createSHA256()).init();
+  const state = { waiting: 0, maxWaiting: 0 };
+  return {
+    state,
+    api: {
+      async update(data: Uint8Array) {
+        state.waiting += data.byteLength;
+        state.maxWaiting = Math.max(state.maxWaiting, state.waiting);
+        await new Promise((r) => setTimeout(r, delayMs));
+        h.update(data);
+        state.waiting -= data.byteLength;
+      },
+      async digest() {
+        return h.digest('hex');
+      },
+    },
+  };
+}
+
+test('the digest is the SHA-256 of the bytes written, and the sink gets them unchanged', async () => {
+  const { api } = await slowApi(0);
+  const inner = memorySink();
+  const sink = hashingSink(inner, boundedHasher(api));
+  const chunks = [0, 1, 31, 4096, 1 << 20, 7].map((n) => new Uint8Array(randomBytes(n)));
+  for (const c of chunks) await sink.write(c);
+  await sink.commit();
+  const all = Buffer.concat(chunks);
+  assert.ok(inner.bytes().equals(all));
+  assert.equal(sink.sha256Hex(), createHash('sha256').update(all).digest('hex'));
+});
+
+test('copies waiting for a slow hasher stay under the bound', async () => {
+  const { api, state } = await slowApi(5);
+  const sink = hashingSink(memorySink(), boundedHasher(api));
+  const chunk = new Uint8Array(8 << 20);
+  for (let i = 0; i < 12; i++) await sink.write(chunk);
+  await sink.commit();
+  assert.ok(state.maxWaiting <= 72 << 20, `at most the bound plus one chunk waits: ${state.maxWaiting}`);
+  assert.equal(sink.sha256Hex(), createHash('sha256').update(Buffer.concat(Array(12).fill(chunk))).digest('hex'));
+});
+
+test('a hasher that fails fails the output', async () => {
+  const api = { update: async () => Promise.reject(new Error('hash worker lost')), digest: async () => 'x' };
+  const sink = hashingSink(memorySink(), boundedHasher(api));
+  await sink.write(new Uint8Array(10)).catch(() => {});
+  await assert.rejects(sink.commit(), /hash worker lost/);
+});
