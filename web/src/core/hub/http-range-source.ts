@@ -161,7 +161,8 @@ export class HttpRangeSource implements ByteSource {
           buf.set(value.subarray(0, n), got);
           got += n;
           o.meter?.add(n);
-          if (got === buf.length) {
+          // more than asked for: stop the body (a complete one is read to its end, which keeps the connection)
+          if (n < value.length) {
             await reader.cancel().catch(() => {});
             break;
           }

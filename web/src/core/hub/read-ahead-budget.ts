@@ -1,5 +1,6 @@
 // One bound on the bytes every remote file of a job keeps (blocks read ahead or just read), so a model
-// of many shards holds no more than a model of one: the least recently used block goes first.
+// of many shards holds no more than a model of one: the least recently used block goes first. Blocks a read
+// is waiting for, and the block just asked for, are never evicted, so the bound is exceeded by at most those.
 export interface BudgetEntry {
   readonly bytes: number;
   /** in use by a read that has not finished: not evicted */
@@ -21,7 +22,8 @@ export class ReadAheadBudget {
   add(entry: BudgetEntry): void {
     this.entries.add(entry);
     this.total += entry.bytes;
-    this.trim();
+    // the block just asked for is the one about to be read: older ones go first
+    this.trim(entry);
   }
 
   /** marks an entry as just used (it becomes the last to be evicted) */
@@ -33,10 +35,11 @@ export class ReadAheadBudget {
     if (this.entries.delete(entry)) this.total -= entry.bytes;
   }
 
-  trim(): void {
+  /** evicts unpinned entries, least recently used first, until the total fits (`keep` stays) */
+  trim(keep?: BudgetEntry): void {
     for (const e of this.entries) {
       if (this.total <= this.maxBytes) return;
-      if (e.pins > 0) continue;
+      if (e.pins > 0 || e === keep) continue;
       this.remove(e);
       e.evict();
     }
