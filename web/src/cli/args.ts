@@ -3,8 +3,11 @@ import { parseArgs } from 'node:util';
 import { UsageError } from './usage-error.ts';
 
 export const USAGE = `usage:
-  quantsmith quantize <input.gguf | hf-folder> -o <output.gguf> -t <TYPE> [options]
-  quantsmith inspect <file.gguf | hf-folder>
+  quantsmith quantize <input.gguf | hf-folder | org/name[@revision]> -o <output.gguf> -t <TYPE> [options]
+  quantsmith inspect <file.gguf | hf-folder | org/name[@revision]>
+
+An existing local path is always read as such; otherwise org/name, org/name@revision or a huggingface.co
+link is read from the Hub (HF_ENDPOINT, HF_TOKEN or the huggingface-cli login token are honoured).
 
 quantize options (as llama-quantize names them):
   -t, --type TYPE                 Q4_K_M, Q8_0, Q5_K_M, … (see --list-types)
@@ -20,6 +23,8 @@ quantize options (as llama-quantize names them):
   --include-weights T, --exclude-weights T
                                   importance-matrix filters; accepted for llama-quantize compatibility,
                                   they change nothing without an importance matrix
+  --hub-file PATH                 which model of a Hub repository holding several: a GGUF file, or
+                                  'safetensors' (or a folder) for a Hugging Face safetensors set
   --dry-run                       print the plan (tensor → type) and the exact output size; write nothing
   --list-types                    list the quantization types
   -h, --help                      this text`;
@@ -40,11 +45,13 @@ export interface QuantizeArgs {
   readonly includeWeights: readonly string[];
   readonly excludeWeights: readonly string[];
   readonly dryRun: boolean;
+  readonly hubFile?: string;
 }
 
 export interface InspectArgs {
   readonly command: 'inspect';
   readonly input: string;
+  readonly hubFile?: string;
 }
 
 export type CliArgs = QuantizeArgs | InspectArgs | { command: 'help' } | { command: 'list-types' };
@@ -81,6 +88,7 @@ function parseQuantize(args: readonly string[]): CliArgs {
     'include-weights': { type: 'string', multiple: true },
     'exclude-weights': { type: 'string', multiple: true },
     'dry-run': { type: 'boolean' },
+    'hub-file': { type: 'string' },
     'list-types': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -116,12 +124,13 @@ function parseQuantize(args: readonly string[]): CliArgs {
     includeWeights: (values['include-weights'] as string[] | undefined) ?? [],
     excludeWeights: (values['exclude-weights'] as string[] | undefined) ?? [],
     dryRun,
+    hubFile: values['hub-file'] as string | undefined,
   };
 }
 
 function parseInspect(args: readonly string[]): CliArgs {
-  const { values, positionals } = parse(args, { help: { type: 'boolean', short: 'h' } });
+  const { values, positionals } = parse(args, { help: { type: 'boolean', short: 'h' }, 'hub-file': { type: 'string' } });
   if (values.help) return { command: 'help' };
   if (positionals.length !== 1) throw new UsageError('inspect takes exactly one file or folder');
-  return { command: 'inspect', input: positionals[0] };
+  return { command: 'inspect', input: positionals[0], hubFile: values['hub-file'] as string | undefined };
 }

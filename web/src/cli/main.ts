@@ -25,7 +25,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         for (const f of FTYPES) out(`${f.name.padEnd(8)} ${f.description}`);
         return 0;
       case 'inspect': {
-        const source = await openInput(args.input);
+        const { source } = await openInput(args.input, { hubFile: args.hubFile });
         try {
           out(inspectText(source));
         } finally {

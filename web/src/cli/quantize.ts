@@ -42,55 +42,60 @@ function optionsOf(args: QuantizeArgs): QuantizeOptions {
 
 export async function quantizeCommand(args: QuantizeArgs, out: (line: string) => void): Promise<void> {
   const options = optionsFromArgs(args);
-  const source = await openInput(args.input);
+  // Ctrl-C stops a Hub download as it stops the quantizing: every request is aborted at once
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
-    const planned = planOutput(source, options);
-    if (args.dryRun) {
-      const width = Math.max(...planned.plan.tensors.map((t) => t.name.length));
-      for (const t of planned.plan.tensors) {
-        const from = ggmlType(t.sourceType)?.name ?? String(t.sourceType);
-        const to = ggmlType(t.outputType)?.name ?? String(t.outputType);
-        out(`${t.name.padEnd(width)}  ${`[${t.shape.join(', ')}]`.padEnd(22)}  ${from.padEnd(7)} -> ${to}`);
-      }
-      out(`${args.type}: ${planned.size} bytes (${formatBytes(planned.size)}), ${percent(planned.size, source.sizeBytes)} of the ${formatBytes(source.sizeBytes)} source; nothing written (--dry-run)`);
-      return;
-    }
-    const output = resolve(args.output!);
-    await refuseOverwritingInput(args.input, output);
-
-    const wasm = await loadWasmModuleFromDisk();
-    const pool = createNodePool(wasm, args.threads);
-    const sink = await createNodeFileSink(output);
-    const bar = new ProgressBar();
-    const controller = new AbortController();
-    const onSignal = () => controller.abort();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    const { source, download, localPath } = await openInput(args.input, { hubFile: args.hubFile, signal: controller.signal });
     try {
-      const result = await runJob(source, [{ options, sink }], pool, {
-        signal: controller.signal,
-        onProgress: (p) => bar.update(p),
-      });
-      bar.clear();
-      const size = result.outputs[0].size;
-      const rate = result.sourceBytes / 1e6 / Math.max(result.seconds, 1e-9);
-      out(
-        `${args.output}: ${formatBytes(size)} ${args.type}, ${percent(size, source.sizeBytes)} of ${formatBytes(source.sizeBytes)}` +
-          ` (${(source.sizeBytes / size).toFixed(2)}x smaller) in ${formatSeconds(result.seconds)}, ${rate.toFixed(1)} MB/s`,
-      );
+      const planned = planOutput(source, options);
+      if (args.dryRun) {
+        const width = Math.max(...planned.plan.tensors.map((t) => t.name.length));
+        for (const t of planned.plan.tensors) {
+          const from = ggmlType(t.sourceType)?.name ?? String(t.sourceType);
+          const to = ggmlType(t.outputType)?.name ?? String(t.outputType);
+          out(`${t.name.padEnd(width)}  ${`[${t.shape.join(', ')}]`.padEnd(22)}  ${from.padEnd(7)} -> ${to}`);
+        }
+        out(`${args.type}: ${planned.size} bytes (${formatBytes(planned.size)}), ${percent(planned.size, source.sizeBytes)} of the ${formatBytes(source.sizeBytes)} source; nothing written (--dry-run)`);
+        return;
+      }
+      const output = resolve(args.output!);
+      await refuseOverwritingInput(localPath, output);
+
+      const wasm = await loadWasmModuleFromDisk();
+      const pool = createNodePool(wasm, args.threads);
+      const sink = await createNodeFileSink(output);
+      const bar = new ProgressBar();
+      try {
+        const result = await runJob(source, [{ options, sink }], pool, {
+          signal: controller.signal,
+          onProgress: (p) => bar.update(p, download && `↓ ${(download.rate() / 1e6).toFixed(1)} MB/s`),
+        });
+        bar.clear();
+        const size = result.outputs[0].size;
+        const rate = result.sourceBytes / 1e6 / Math.max(result.seconds, 1e-9);
+        out(
+          `${args.output}: ${formatBytes(size)} ${args.type}, ${percent(size, source.sizeBytes)} of ${formatBytes(source.sizeBytes)}` +
+            ` (${(source.sizeBytes / size).toFixed(2)}x smaller) in ${formatSeconds(result.seconds)}, ${rate.toFixed(1)} MB/s` +
+            (download ? `, ${formatBytes(download.bytes)} downloaded` : ''),
+        );
+      } finally {
+        bar.clear();
+        pool.close();
+      }
     } finally {
-      bar.clear();
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      pool.close();
+      await source.close();
     }
   } finally {
-    await source.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 
-async function refuseOverwritingInput(input: string, output: string): Promise<void> {
-  const inputReal = await realpath(input);
+async function refuseOverwritingInput(input: string | undefined, output: string): Promise<void> {
+  const inputReal = input === undefined ? undefined : await realpath(input);
   const outputReal = await realpath(output).catch(() => output);
   if (inputReal === outputReal) throw new QuantsmithError(`the output ${output} is the input file; choose another name (the input is never modified)`);
   const info = await stat(output).catch(() => undefined);
