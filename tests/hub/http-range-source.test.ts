@@ -132,3 +132,18 @@ test('one read-ahead budget bounds what every file of a job keeps', async () => 
   assert.ok(max <= 3 * BLOCK + 100_000, `kept at most ${max} bytes`);
   await Promise.all(files.map((f) => f.close?.()));
 });
+
+test('a source opened once serves several runs: cancelling one aborts its requests, the next reads again', async () => {
+  let run = new AbortController();
+  const access = { endpoint: hub.url, tokenHint: 'x', retry, blockBytes: BLOCK, signal: () => run.signal };
+  const listing = await listHubRepo({ repo: PYDOC_GGUF_ONLY }, access);
+  const src = openRemoteFile(listing, listing.files.find((f) => f.path.endsWith('.gguf'))!, access);
+  hub.faults.stallMidBody = { times: 1, afterBytes: 10 };
+  const reading = src.read(7_000_000, 1000);
+  await new Promise((r) => setTimeout(r, 100));
+  run.abort();
+  await assert.rejects(reading, (e: unknown) => e instanceof CancelledError);
+  run = new AbortController();
+  assert.deepEqual(await src.read(7_000_000, 1000), gguf.subarray(7_000_000, 7_001_000));
+  await src.close?.();
+});

@@ -7,6 +7,7 @@ import { CancelledError, QuantsmithError } from '../errors.ts';
 import { backoffMs, DEFAULT_RETRY, hubFetch, isNetworkError, sleep, type RetryPolicy } from './hub-fetch.ts';
 import { ReadAheadBudget, type BudgetEntry } from './read-ahead-budget.ts';
 import type { TransferMeter } from './transfer-meter.ts';
+import { signalOf, type SignalSource } from './hub-access.ts';
 
 /** the most one request asks for while reads are sequential */
 export const DEFAULT_BLOCK_BYTES = 4 * 1024 * 1024;
@@ -26,7 +27,8 @@ export interface HttpRangeSourceOptions {
   /** the commit the job is pinned to: an X-Repo-Commit that differs stops the job */
   readonly commit?: string;
   readonly fetch?: typeof fetch;
-  readonly signal?: AbortSignal;
+  /** read when each request starts: a source opened once can serve several runs, each with its own cancel */
+  readonly signal?: SignalSource;
   readonly retry?: RetryPolicy;
   readonly blockBytes?: number;
   /** shared by the files of one job; one of its own otherwise */
@@ -50,7 +52,6 @@ export class HttpRangeSource implements ByteSource {
   private readonly budget: ReadAheadBudget;
   private segments: Segment[] = [];
   private readonly closer = new AbortController();
-  private readonly signal: AbortSignal;
   private etag: string | undefined;
   /** the redirect target of the first request (the CDN), asked directly afterwards, without the token */
   private direct: string | undefined;
@@ -63,14 +64,13 @@ export class HttpRangeSource implements ByteSource {
     this.size = options.size;
     this.blockBytes = options.blockBytes ?? DEFAULT_BLOCK_BYTES;
     this.budget = options.budget ?? new ReadAheadBudget(4 * this.blockBytes);
-    this.signal = options.signal ? AbortSignal.any([options.signal, this.closer.signal]) : this.closer.signal;
   }
 
   async read(offset: number, length: number): Promise<Uint8Array> {
     if (offset < 0 || length < 0 || offset + length > this.size) {
       throw new QuantsmithError(`${this.name}: read of ${length} bytes past the end of the file (${this.size} bytes)`, offset);
     }
-    if (this.signal.aborted) throw new CancelledError();
+    if (this.signal().aborted) throw new CancelledError();
     const out = new Uint8Array(length);
     if (length === 0) return out;
     const end = offset + length;
@@ -116,9 +116,18 @@ export class HttpRangeSource implements ByteSource {
     this.addSegment(from, Math.min(this.size, from + Math.max(want, 1), next));
   }
 
+  /** the source's own (closed) and the current run's, together */
+  private signal(): AbortSignal {
+    const run = signalOf(this.options.signal);
+    return run ? AbortSignal.any([run, this.closer.signal]) : this.closer.signal;
+  }
+
   private addSegment(start: number, end: number): Segment {
-    const data = this.fetchRange(start, end);
-    data.catch(() => {}); // a prefetched piece nobody reads must not be an unhandled rejection
+    const data = this.fetchRange(start, end, this.signal());
+    // a prefetched piece nobody reads must not be an unhandled rejection; a cancelled one is asked again next run
+    data.catch((e) => {
+      if (e instanceof CancelledError) this.drop(seg, true);
+    });
     const seg: Segment = { start, end, data, bytes: end - start, pins: 0, evict: () => this.forget(seg) };
     this.segments.push(seg);
     this.budget.add(seg);
@@ -129,21 +138,21 @@ export class HttpRangeSource implements ByteSource {
     this.segments = this.segments.filter((s) => s !== seg);
   }
 
-  private drop(seg: Segment): void {
-    if (seg.pins > 0) return;
+  private drop(seg: Segment, evenIfPinned = false): void {
+    if (seg.pins > 0 && !evenIfPinned) return;
     this.forget(seg);
     this.budget.remove(seg);
   }
 
   /** Bytes [start, end), resuming after drops from the last byte received. */
-  private async fetchRange(start: number, end: number): Promise<Uint8Array> {
+  private async fetchRange(start: number, end: number, signal: AbortSignal): Promise<Uint8Array> {
     const o = this.options;
     const policy = o.retry ?? DEFAULT_RETRY;
     const buf = new Uint8Array(end - start);
     let got = 0;
     let drops = 0;
     while (got < buf.length) {
-      const res = await this.request(start + got, end - 1);
+      const res = await this.request(start + got, end - 1, signal);
       if (res.status !== 206 && !(res.status === 200 && start + got === 0 && end === this.size)) {
         await res.body?.cancel().catch(() => {});
         if (res.status === 200) throw new QuantsmithError(`${o.what}: the server does not answer range requests`);
@@ -168,7 +177,7 @@ export class HttpRangeSource implements ByteSource {
           }
         }
       } catch (e) {
-        if (this.signal.aborted) throw new CancelledError();
+        if (signal.aborted) throw new CancelledError();
         if (!isNetworkError(e)) throw e;
       }
       if (got === buf.length) break;
@@ -179,15 +188,15 @@ export class HttpRangeSource implements ByteSource {
       }
       const delay = backoffMs(policy, drops - 1);
       o.onRetry?.('the connection dropped', delay);
-      await sleep(delay, this.signal);
+      await sleep(delay, signal);
     }
     return buf;
   }
 
-  private async request(first: number, last: number): Promise<Response> {
+  private async request(first: number, last: number, signal: AbortSignal): Promise<Response> {
     const o = this.options;
     const range = `bytes=${first}-${last}`;
-    const common = { fetch: o.fetch, signal: this.signal, retry: o.retry, what: o.what, onRetry: o.onRetry };
+    const common = { fetch: o.fetch, signal, retry: o.retry, what: o.what, onRetry: o.onRetry };
     if (this.direct) {
       const res = await hubFetch(this.direct, { headers: { Range: range } }, common);
       // a signed CDN link expires: go back to the Hub for a fresh one

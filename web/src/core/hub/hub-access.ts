@@ -14,11 +14,18 @@ export interface HubAccess {
   /** how this front end takes a token, for messages: "set HF_TOKEN or run huggingface-cli login" */
   readonly tokenHint: string;
   readonly fetch?: typeof fetch;
-  readonly signal?: AbortSignal;
+  /** aborts every request; a function for a source that outlives one run (the app binds each run's signal) */
+  readonly signal?: SignalSource;
   readonly retry?: RetryPolicy;
   readonly meter?: TransferMeter;
   readonly blockBytes?: number;
   readonly onRetry?: (reason: string, delayMs: number) => void;
+}
+
+export type SignalSource = AbortSignal | (() => AbortSignal | undefined);
+
+export function signalOf(s: SignalSource | undefined): AbortSignal | undefined {
+  return typeof s === 'function' ? s() : s;
 }
 
 /** An endpoint as huggingface_hub takes HF_ENDPOINT: an http(s) URL, trailing slashes dropped. */
@@ -57,7 +64,7 @@ export function hubRequests(access: HubAccess, ctx: HubErrorContext): typeof fet
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const res = await hubFetch(url, init ?? {}, {
       fetch: access.fetch,
-      signal: access.signal,
+      signal: signalOf(access.signal),
       retry: access.retry,
       what: ctx.path ? `${ctx.repo}/${ctx.path}` : ctx.repo,
       onRetry: access.onRetry,

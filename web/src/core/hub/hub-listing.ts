@@ -3,7 +3,7 @@
 // commit means a push during the job cannot mix two versions.
 import { listFiles, modelInfo } from '@huggingface/hub';
 import { CancelledError, QuantsmithError } from '../errors.ts';
-import { checkToken, errorContext, hubRequests, type HubAccess } from './hub-access.ts';
+import { checkToken, errorContext, hubRequests, signalOf, type HubAccess } from './hub-access.ts';
 import type { HubRef } from './hub-ref.ts';
 
 export interface HubFile {
@@ -42,7 +42,7 @@ export async function listHubRepo(ref: HubRef, access: HubAccess): Promise<HubLi
     files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     return { repo: ref.repo, revision, commit, files };
   } catch (e) {
-    if (access.signal?.aborted) throw new CancelledError();
+    if (signalOf(access.signal)?.aborted) throw new CancelledError();
     if (e instanceof QuantsmithError || e instanceof CancelledError) throw e;
     // the library's own failures (malformed answers): one line, without its URL trailer
     throw new QuantsmithError(`could not list ${ref.repo}@${revision} on ${access.endpoint}: ${String((e as Error)?.message ?? e).split('. URL:')[0]}`);
