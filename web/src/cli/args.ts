@@ -25,6 +25,9 @@ quantize options (as llama-quantize names them):
                                   they change nothing without an importance matrix
   --hub-file PATH                 which model of a Hub repository holding several: a GGUF file, or
                                   'safetensors' (or a folder) for a Hugging Face safetensors set
+  --publish ORG/NAME              after writing the output, upload it with a model card to this Hub
+                                  repository (created if missing; needs a write token)
+  --private                       create that repository private
   --dry-run                       print the plan (tensor → type) and the exact output size; write nothing
   --list-types                    list the quantization types
   -h, --help                      this text`;
@@ -46,6 +49,8 @@ export interface QuantizeArgs {
   readonly excludeWeights: readonly string[];
   readonly dryRun: boolean;
   readonly hubFile?: string;
+  readonly publish?: string;
+  readonly private: boolean;
 }
 
 export interface InspectArgs {
@@ -89,6 +94,8 @@ function parseQuantize(args: readonly string[]): CliArgs {
     'exclude-weights': { type: 'string', multiple: true },
     'dry-run': { type: 'boolean' },
     'hub-file': { type: 'string' },
+    publish: { type: 'string' },
+    private: { type: 'boolean' },
     'list-types': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -101,6 +108,8 @@ function parseQuantize(args: readonly string[]): CliArgs {
   const dryRun = Boolean(values['dry-run']);
   const output = values.output as string | undefined;
   if (!output && !dryRun) throw new UsageError('quantize needs an output: -o PATH (or --dry-run)');
+  if (values.private && !values.publish) throw new UsageError('--private is for the repository --publish creates');
+  if (values.publish && dryRun) throw new UsageError('--publish needs an output to upload; it cannot go with --dry-run');
   let threads: number | undefined;
   if (values.threads !== undefined) {
     threads = Number(values.threads);
@@ -125,6 +134,8 @@ function parseQuantize(args: readonly string[]): CliArgs {
     excludeWeights: (values['exclude-weights'] as string[] | undefined) ?? [],
     dryRun,
     hubFile: values['hub-file'] as string | undefined,
+    publish: values.publish as string | undefined,
+    private: Boolean(values.private),
   };
 }
 

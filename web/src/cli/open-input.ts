@@ -27,6 +27,8 @@ export interface OpenedInput {
   readonly download?: TransferMeter;
   /** a local path (for the never-overwrite-the-input check) */
   readonly localPath?: string;
+  /** where a Hub input came from: the model card's base_model */
+  readonly hubOrigin?: { readonly repo: string; readonly commit: string };
 }
 
 export async function openInput(path: string, options: InputOptions = {}): Promise<OpenedInput> {
@@ -66,6 +68,6 @@ async function openFromHub(input: string, env: ReturnType<typeof hubEnv>, option
   const ref = parseHubRef(input, env.endpoint);
   const download = new TransferMeter();
   const access = { endpoint: env.endpoint, token: env.token, tokenHint: CLI_TOKEN_HINT, signal: options.signal, meter: download };
-  const { source } = await openHubModel(ref, access, { pick: options.hubFile, chooseHint: 'choose one with --hub-file' });
-  return { source, download };
+  const { source, listing } = await openHubModel(ref, access, { pick: options.hubFile, chooseHint: 'choose one with --hub-file' });
+  return { source, download, hubOrigin: { repo: listing.repo, commit: listing.commit } };
 }

@@ -26,6 +26,14 @@ export class ProgressBar {
     this.drawn = true;
   }
 
+  /** a one-line status in place of the bar (TTY only) */
+  note(text: string): void {
+    if (!this.enabled) return;
+    const cols = this.stream.columns ?? 80;
+    this.stream.write(`\r${text.slice(0, cols - 1)}\x1b[K`);
+    this.drawn = true;
+  }
+
   clear(): void {
     if (this.drawn) this.stream.write('\r\x1b[K');
     this.drawn = false;

@@ -13,6 +13,7 @@ import type { QuantizeArgs } from './args.ts';
 import { UsageError } from './usage-error.ts';
 import { openInput } from './open-input.ts';
 import { ProgressBar } from './progress-bar.ts';
+import { publishOutput } from './publish.ts';
 import { formatBytes, formatSeconds } from './format.ts';
 
 /** The compound options (REGEX=TYPE, KEY=TYPE:VALUE) are checked here: a malformed one is a usage error. */
@@ -48,7 +49,8 @@ export async function quantizeCommand(args: QuantizeArgs, out: (line: string) =>
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const { source, download, localPath } = await openInput(args.input, { hubFile: args.hubFile, signal: controller.signal });
+    const input = await openInput(args.input, { hubFile: args.hubFile, signal: controller.signal });
+    const { source, download, localPath } = input;
     try {
       const planned = planOutput(source, options);
       if (args.dryRun) {
@@ -81,6 +83,10 @@ export async function quantizeCommand(args: QuantizeArgs, out: (line: string) =>
             ` (${(source.sizeBytes / size).toFixed(2)}x smaller) in ${formatSeconds(result.seconds)}, ${rate.toFixed(1)} MB/s` +
             (download ? `, ${formatBytes(download.bytes)} downloaded` : ''),
         );
+        if (args.publish) {
+          // the output is complete and stays whatever happens to the upload
+          out(await publishOutput(input, args, output, (p) => bar.note(`publishing: ${p.phase}${p.path ? ` ${p.path}` : ''}${p.fraction !== undefined ? ` ${Math.round(p.fraction * 100)}%` : ''}`)));
+        }
       } finally {
         bar.clear();
         pool.close();

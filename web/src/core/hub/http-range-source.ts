@@ -99,8 +99,10 @@ export class HttpRangeSource implements ByteSource {
     } finally {
       for (const seg of used) seg.pins--;
     }
-    // what lies behind the read is not needed again by a sequential reader
-    for (const seg of [...this.segments]) if (seg.end <= end) this.drop(seg);
+    // what lies wholly behind a sequential read is not needed again (what it used may be: a header reader
+    // moves back into its last window); reads that jump (tensors in another order than the file's, several
+    // streams at once) leave the pieces to the budget's least-recently-used order
+    if (this.streak > 0) for (const seg of [...this.segments]) if (seg.end <= offset) this.drop(seg);
     this.budget.trim();
     return out;
   }

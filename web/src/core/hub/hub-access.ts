@@ -54,8 +54,8 @@ export function authHeaders(access: HubAccess): Record<string, string> {
   return access.token ? { Authorization: `Bearer ${access.token}` } : {};
 }
 
-export function errorContext(access: HubAccess, repo: string, revision?: string, path?: string): HubErrorContext {
-  return { endpoint: access.endpoint, repo, revision, path, withToken: Boolean(access.token), tokenHint: access.tokenHint };
+export function errorContext(access: HubAccess, repo: string, revision?: string, path?: string, writing = false): HubErrorContext {
+  return { endpoint: access.endpoint, repo, revision, path, withToken: Boolean(access.token), tokenHint: access.tokenHint, writing };
 }
 
 /** A fetch for @huggingface/hub: retries like ours, and a refusal becomes our one-line message. */
@@ -67,6 +67,7 @@ export function hubRequests(access: HubAccess, ctx: HubErrorContext): typeof fet
       signal: signalOf(access.signal),
       retry: access.retry,
       what: ctx.path ? `${ctx.repo}/${ctx.path}` : ctx.repo,
+      verb: ctx.writing ? 'upload to' : 'read',
       onRetry: access.onRetry,
     });
     if (!res.ok) {

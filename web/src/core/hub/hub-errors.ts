@@ -12,6 +12,8 @@ export interface HubErrorContext {
   readonly withToken: boolean;
   /** how this front end takes a token: "set HF_TOKEN or run huggingface-cli login", "paste a token" */
   readonly tokenHint: string;
+  /** publishing rather than reading: refusals are about write access */
+  readonly writing?: boolean;
 }
 
 export class HubHttpError extends QuantsmithError {
@@ -27,6 +29,11 @@ export function hubHttpError(status: number, errorCode: string | null, ctx: HubE
   const page = `${ctx.endpoint}/${ctx.repo}`;
   const at = ctx.revision ? `${ctx.repo}@${ctx.revision}` : ctx.repo;
   const msg = (() => {
+    if (ctx.writing && (status === 401 || status === 403)) {
+      if (status === 401 && !ctx.withToken) return `publishing to ${ctx.repo} needs a token with write access: ${ctx.tokenHint}`;
+      if (status === 401) return `the token was refused by ${ctx.endpoint} (invalid or expired): create a write token at ${ctx.endpoint}/settings/tokens`;
+      return `this token cannot write to ${ctx.repo}: it needs write access to that repository or its namespace (${ctx.endpoint}/settings/tokens)`;
+    }
     if (errorCode === 'GatedRepo') {
       return ctx.withToken
         ? `this token cannot read ${ctx.repo}, a gated model: accept its licence at ${page} while signed in to the token's account (or ask for access there), then try again`

@@ -49,6 +49,8 @@ export interface HubFetchOptions {
   readonly retry?: RetryPolicy;
   /** what is being fetched, for the final message: "org/name@main/model.safetensors" */
   readonly what: string;
+  /** "read" (the default) or "upload", for the final message */
+  readonly verb?: string;
   /** told of each retry and why (progress shows it) */
   readonly onRetry?: (reason: string, delayMs: number) => void;
 }
@@ -76,7 +78,7 @@ export async function hubFetch(url: string, init: RequestInit, options: HubFetch
       await res.body?.cancel().catch(() => {});
       const asked = retryAfterMs(res.headers.get('Retry-After'));
       if (asked !== undefined && asked > policy.maxRetryAfterMs) {
-        throw new QuantsmithError(`the Hub asked to wait ${Math.round(asked / 1000)} s before reading ${options.what} (HTTP ${res.status}); try again later`);
+        throw new QuantsmithError(`the Hub asked to wait ${Math.round(asked / 1000)} s before it would ${options.verb ?? 'read'} ${options.what} (HTTP ${res.status}); try again later`);
       }
       last = `HTTP ${res.status}`;
       delay = asked ?? backoffMs(policy, attempt);
@@ -91,5 +93,5 @@ export async function hubFetch(url: string, init: RequestInit, options: HubFetch
       await sleep(delay, signal);
     }
   }
-  throw new QuantsmithError(`could not read ${options.what}: ${last} after ${policy.attempts} attempts`);
+  throw new QuantsmithError(`could not ${options.verb ?? 'read'} ${options.what}: ${last} after ${policy.attempts} attempts`);
 }
