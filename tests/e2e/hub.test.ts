@@ -10,7 +10,7 @@ import { oracleQuantizeFile, oracleQuietLogs } from '../oracle/llama-cpp.ts';
 import { SHARED_F16_GGUF } from '../helpers/paths.ts';
 import { buildApp, launchBrowser, pickersIntoOpfs, readOpfsFolder, scratch, serve, type StaticServer } from './harness.ts';
 import { startStandInHub, type StandInHub } from '../fixtures/hub/stand-in-hub.ts';
-import { GATED, GOOD_TOKEN, OTHER_TOKEN, PYDOC, PYDOC_GGUF_ONLY, testRepos } from '../fixtures/hub/test-repos.ts';
+import { GATED, GOOD_TOKEN, OTHER_TOKEN, PYDOC, PYDOC_GGUF_ONLY, WRITE_TOKEN, testRepos } from '../fixtures/hub/test-repos.ts';
 
 let server: StaticServer;
 let context: BrowserContext;
@@ -60,7 +60,7 @@ async function quantizeQ8(page: Page, folder: string): Promise<Map<string, Buffe
   return readOpfsFolder(page, folder);
 }
 
-test('a Hub repository with two models: choose the safetensors, quantize through dropped connections, get llama.cpp\'s bytes', { timeout: 150_000 }, async () => {
+test('a Hub repository with two models: choose the safetensors, quantize through dropped connections, get llama.cpp\'s bytes, publish them', { timeout: 150_000 }, async () => {
   const page = await openApp();
   await lookUp(page, `${hub.url}/${PYDOC}`);
   const list = page.getByTestId('hub-candidates');
@@ -77,6 +77,20 @@ test('a Hub repository with two models: choose the safetensors, quantize through
   assert.equal(hub.faults.dropMidBody.times, 0, 'the drops happened');
   assert.ok(files.get('pydoc-llama-5m-Q8_0.gguf')?.equals(expectedQ8), 'output differs from llama.cpp');
   assert.match(String(await page.evaluate('window.__sawRate')), /Downloading quantsmith-test\/pydoc-llama-5m from the Hub: [\d.]+ MB\/s/);
+
+  // publish the output: a new private repository, one commit, the bytes the page wrote
+  hub.uploads.writers!.set(WRITE_TOKEN, 'me');
+  await page.getByTestId('publish-repo').fill('me/pydoc-llama-5m-GGUF');
+  await page.getByTestId('publish-private').check();
+  await page.getByTestId('publish-token').fill(WRITE_TOKEN);
+  await page.getByTestId('publish-start').click();
+  await page.getByTestId('publish-done').waitFor({ timeout: 30_000 });
+  assert.match((await page.getByTestId('publish-done').textContent()) ?? '', /Published to me\/pydoc-llama-5m-GGUF \(created, private\)/);
+  const commit = hub.uploads.commits.at(-1)!;
+  assert.ok(Buffer.from(commit.files.find((f) => f.path === 'pydoc-llama-5m-Q8_0.gguf')!.bytes).equals(expectedQ8), 'the Hub received llama.cpp\'s bytes');
+  const card = new TextDecoder().decode(commit.files.find((f) => f.path === 'README.md')!.bytes);
+  assert.match(card, /base_model: "quantsmith-test\/pydoc-llama-5m"/);
+  assert.match(card, /python convert_hf_to_gguf\.py pydoc-llama-5m --outtype f16/);
   await page.close();
 });
 
