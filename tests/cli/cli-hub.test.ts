@@ -10,11 +10,11 @@ import { createHash } from 'node:crypto';
 import { CLI_BIN, SHARED_F16_GGUF, scratchDir } from '../helpers/paths.ts';
 import { oracleQuantizeFile } from '../oracle/llama-cpp.ts';
 import { startStandInHub } from '../fixtures/hub/stand-in-hub.ts';
-import { GATED, GOOD_TOKEN, OTHER_TOKEN, PYDOC, PYDOC_GGUF_ONLY, QUANTIZED, SHARDED, WRITE_TOKEN, testRepos } from '../fixtures/hub/test-repos.ts';
+import { GATED, GOOD_TOKEN, OTHER_TOKEN, PYDOC, PYDOC_GGUF_ONLY, PYDOC_SPLIT, QUANTIZED, SHARDED, WRITE_TOKEN, splitRepo, testRepos } from '../fixtures/hub/test-repos.ts';
 
 const dir = scratchDir();
 const { repos, shardedDir } = testRepos(dir);
-const hub = await startStandInHub(repos);
+const hub = await startStandInHub([...repos, await splitRepo(dir)]);
 after(() => hub.close());
 const home = join(dir, 'home');
 mkdirSync(home);
@@ -75,6 +75,16 @@ test('--publish uploads the output and a model card to a new private repository,
   assert.match(card, new RegExp(`\\| Q4_K_M \\| 3\\.4 MB \\(${received.length} bytes\\) \\| \`${createHash('sha256').update(received).digest('hex')}\``));
   assert.match(card, /llama-quantize pydoc-llama-5m-F16\.gguf pydoc-Q4_K_M\.gguf Q4_K_M/);
   assert.ok(!r.stdout.includes(WRITE_TOKEN) && !r.stderr.includes(WRITE_TOKEN));
+});
+
+test('a GGUF split in two on the Hub quantizes to what llama.cpp makes of the split files (and of the unsplit one)', async () => {
+  const theirs = join(dir, 'oracle-split-q4km.gguf');
+  assert.equal(oracleQuantizeFile(join(dir, 'pydoc-llama-5m-F16-00001-of-00002.gguf'), theirs, { ftype: 15 }), 0);
+  const out = join(dir, 'hub-split-q4km.gguf');
+  const r = await cli(['quantize', PYDOC_SPLIT, '-o', out, '-t', 'Q4_K_M', '--threads', '1']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(readFileSync(out).equals(readFileSync(theirs)), 'output differs from llama.cpp on the split files');
+  assert.ok(readFileSync(out).equals(readFileSync(oracleQ4)), 'and from llama.cpp on the unsplit file');
 });
 
 test('a Hub safetensors model (chosen with --hub-file) gives the bytes of the local folder, and so of llama.cpp', async () => {

@@ -4,13 +4,15 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { scratchDir } from '../helpers/paths.ts';
 import { startStandInHub } from '../fixtures/hub/stand-in-hub.ts';
-import { GATED, GOOD_TOKEN, GPTQ, MAMBA, OTHER_TOKEN, PICKLE, PYDOC, PYDOC_GGUF_ONLY, QUANTIZED, SHARDED, testRepos } from '../fixtures/hub/test-repos.ts';
+import { GATED, GOOD_TOKEN, GPTQ, MAMBA, OTHER_TOKEN, PICKLE, PYDOC, PYDOC_GGUF_ONLY, PYDOC_SPLIT, QUANTIZED, SHARDED, splitRepo, testRepos } from '../fixtures/hub/test-repos.ts';
 import { openHubModel } from '../../web/src/core/hub/open-hub-model.ts';
 import { HubChoiceNeeded } from '../../web/src/core/hub/candidates.ts';
 import { parseHubRef } from '../../web/src/core/hub/hub-ref.ts';
 import { QuantsmithError } from '../../web/src/core/errors.ts';
 
-const hub = await startStandInHub(testRepos(scratchDir()).repos);
+const work = scratchDir();
+const split = await splitRepo(work);
+const hub = await startStandInHub([...testRepos(work).repos, split, { id: 'quantsmith-test/half-a-split', files: split.files.slice(0, 1) }]);
 after(() => hub.close());
 const access = (token?: string) => ({ endpoint: hub.url, token, tokenHint: 'set HF_TOKEN', retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1000 } });
 
@@ -52,6 +54,14 @@ test('a single candidate is opened directly: a GGUF repository, a sharded safete
   assert.equal(s.candidate.description, 'safetensors, 3 shards');
   assert.equal(s.source.name, 'tiny-llama-sharded', 'the repository name plays the folder name');
   assert.equal(s.listing.commit, hub.repos.get(SHARDED)!.sha);
+});
+
+test('a split GGUF is one candidate of all its files; a split with a file missing is refused', async () => {
+  const m = await open(PYDOC_SPLIT);
+  assert.equal(m.candidate.description, 'GGUF F16, 2 splits');
+  assert.equal(m.source.tensors.length, 39);
+  assert.equal(m.source.sizeBytes, split.files.reduce((n, f) => n + f.bytes.length, 0));
+  assert.match(await refusal('quantsmith-test/half-a-split'), /pydoc-llama-5m-F16-00001-of-00002\.gguf is split in 2 but 1 are in the repository/);
 });
 
 test('nothing usable: already quantized, pickle-only, an unsupported architecture, quantized safetensors', async () => {

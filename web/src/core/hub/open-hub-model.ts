@@ -3,6 +3,7 @@
 // steps apart (the user picks among candidates in between); the CLI does them in one.
 import { QuantsmithError } from '../errors.ts';
 import { openGgufModel } from '../engine/gguf-source.ts';
+import { openSplitGgufModel } from '../engine/gguf-split-source.ts';
 import type { ModelSource } from '../engine/model-source.ts';
 import { openHfModel } from '../formats/hf/open-hf-model.ts';
 import type { HubAccess } from './hub-access.ts';
@@ -54,16 +55,13 @@ export async function findHubModels(ref: HubRef, access: HubAccess): Promise<Hub
 }
 
 export async function openHubCandidate(models: HubModels, candidate: HubCandidate, access: HubAccess): Promise<ModelSource> {
-  const { listing, budget, label } = models;
+  const { listing, budget } = models;
   if (candidate.kind === 'safetensors') return openHfModel(hubFolder(listing, access, candidate.dir, budget));
-  if (candidate.files.length > 1) {
-    throw new QuantsmithError(`${candidate.id} is a GGUF split in ${candidate.files.length} files, which Quantsmith cannot read yet; choose another model of ${label}`);
-  }
-  const file = openRemoteFile(listing, candidate.files[0], access, budget);
+  const files = candidate.files.map((f) => openRemoteFile(listing, f, access, budget));
   try {
-    return await openGgufModel(file);
+    return files.length > 1 ? await openSplitGgufModel(files) : await openGgufModel(files[0]);
   } catch (e) {
-    await file.close?.();
+    await Promise.all(files.map((f) => f.close?.()));
     throw e;
   }
 }
