@@ -6,6 +6,8 @@ import { basename } from 'node:path';
 import { CancelledError, QuantsmithError } from '../core/errors.ts';
 import { buildModelCard } from '../core/hub/model-card.ts';
 import { publishToHub, type PublishProgress } from '../core/hub/publish.ts';
+import { QUANTIZE_OPTION_TABLE } from '../core/quant/option-table.ts';
+import type { KvOverride, TensorTypeOverride } from '../core/quant/options.ts';
 import type { QuantizeArgs } from './args.ts';
 import { CLI_TOKEN_HINT, hubEnv } from './hub-env.ts';
 import type { OpenedInput } from './open-input.ts';
@@ -20,17 +22,27 @@ function sha256OfFile(path: string): Promise<string> {
   });
 }
 
-/** llama-quantize's own words for the options given (the same names Quantsmith takes). */
+/** llama-quantize's own words for the options given, in its order (the option table's). */
 function llamaQuantizeWords(args: QuantizeArgs): string[] {
-  const w: string[] = [];
-  if (args.allowRequantize) w.push('--allow-requantize');
-  if (args.leaveOutputTensor) w.push('--leave-output-tensor');
-  if (args.pure) w.push('--pure');
-  if (args.outputTensorType) w.push('--output-tensor-type', args.outputTensorType);
-  if (args.tokenEmbeddingType) w.push('--token-embedding-type', args.tokenEmbeddingType);
-  for (const t of args.tensorTypes) w.push('--tensor-type', t);
-  for (const kv of args.overrideKv) w.push('--override-kv', kv);
-  return w;
+  const words: string[] = [];
+  const options = args.options as Record<string, unknown>;
+  for (const row of QUANTIZE_OPTION_TABLE) {
+    const value = options[row.field];
+    if (row.kind === 'flag') {
+      if (value) words.push(row.flag);
+      continue;
+    }
+    const values = row.repeatable ? ((value as unknown[] | undefined) ?? []) : value === undefined ? [] : [value];
+    for (const v of values) words.push(row.flag, optionText(v));
+  }
+  return words;
+}
+
+function optionText(v: unknown): string {
+  if (typeof v !== 'object' || v === null) return String(v);
+  if ('pattern' in v) return `${(v as TensorTypeOverride).pattern}=${(v as TensorTypeOverride).type}`;
+  const kv = v as KvOverride;
+  return `${kv.key}=${kv.type}:${String(kv.value)}`;
 }
 
 const quote = (word: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
@@ -46,7 +58,7 @@ export function llamaCppCommands(input: OpenedInput, args: QuantizeArgs, output:
   ].join('\n');
 }
 
-export async function publishOutput(input: OpenedInput, args: QuantizeArgs, outputPath: string, onProgress: (p: PublishProgress) => void): Promise<string> {
+export async function publishOutput(input: OpenedInput, args: QuantizeArgs, outputPath: string, onProgress: (p: PublishProgress) => void, interrupted: AbortSignal): Promise<string> {
   const repo = args.publish!;
   const env = hubEnv();
   const name = basename(outputPath);
@@ -57,12 +69,8 @@ export async function publishOutput(input: OpenedInput, args: QuantizeArgs, outp
     sourceName: input.source.name,
     files: [{ path: name, type: args.type, size: content.size, sha256, llamaCpp: llamaCppCommands(input, args, name) }],
   });
-  const controller = new AbortController();
-  const onSignal = () => controller.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
   try {
-    const result = await publishToHub(repo, [{ path: name, content }], card, { endpoint: env.endpoint, token: env.token, tokenHint: CLI_TOKEN_HINT, signal: controller.signal }, {
+    const result = await publishToHub(repo, [{ path: name, content }], card, { endpoint: env.endpoint, token: env.token, tokenHint: CLI_TOKEN_HINT, signal: interrupted }, {
       private: args.private,
       title: `Add ${name} (${args.type}, Quantsmith)`,
       onProgress,
@@ -71,8 +79,5 @@ export async function publishOutput(input: OpenedInput, args: QuantizeArgs, outp
   } catch (e) {
     if (e instanceof CancelledError) throw new QuantsmithError(`publishing to ${repo} was interrupted; nothing was committed (${args.output} is complete)`);
     throw e;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
   }
 }

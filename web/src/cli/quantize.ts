@@ -5,98 +5,70 @@ import { QuantsmithError } from '../core/errors.ts';
 import { planOutput } from '../core/engine/plan-outputs.ts';
 import { runJob } from '../core/engine/run-job.ts';
 import { ggmlType } from '../core/quant/ggml-types.ts';
-import { parseKvOverrideOption, parseTensorTypeOption, type QuantizeOptions } from '../core/quant/options.ts';
+import type { QuantizeOptions } from '../core/quant/options.ts';
 import { createNodeFileSink } from '../io/node-sink.ts';
 import { loadWasmModuleFromDisk } from '../io/node-wasm.ts';
 import { createNodePool } from '../workers/node-pool.ts';
 import type { QuantizeArgs } from './args.ts';
-import { UsageError } from './usage-error.ts';
 import { openInput } from './open-input.ts';
 import { ProgressBar } from './progress-bar.ts';
 import { publishOutput } from './publish.ts';
+import type { PublishProgress } from '../core/hub/publish.ts';
 import { formatBytes, formatSeconds } from './format.ts';
 
-/** The compound options (REGEX=TYPE, KEY=TYPE:VALUE) are checked here: a malformed one is a usage error. */
 export function optionsFromArgs(args: QuantizeArgs): QuantizeOptions {
-  try {
-    return optionsOf(args);
-  } catch (e) {
-    if (e instanceof QuantsmithError) throw new UsageError(e.message);
-    throw e;
-  }
+  return { ftype: args.type, ...args.options };
 }
 
-function optionsOf(args: QuantizeArgs): QuantizeOptions {
-  return {
-    ftype: args.type,
-    outputTensorType: args.outputTensorType,
-    tokenEmbeddingType: args.tokenEmbeddingType,
-    leaveOutputTensor: args.leaveOutputTensor,
-    pure: args.pure,
-    tensorTypes: args.tensorTypes.map(parseTensorTypeOption),
-    kvOverrides: args.overrideKv.map(parseKvOverrideOption),
-    allowRequantize: args.allowRequantize,
-    includeWeights: args.includeWeights,
-    excludeWeights: args.excludeWeights,
-  };
-}
-
-export async function quantizeCommand(args: QuantizeArgs, out: (line: string) => void): Promise<void> {
+export async function quantizeCommand(args: QuantizeArgs, out: (line: string) => void, interrupted: AbortSignal): Promise<void> {
   const options = optionsFromArgs(args);
   // Ctrl-C stops a Hub download as it stops the quantizing: every request is aborted at once
-  const controller = new AbortController();
-  const onSignal = () => controller.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const input = await openInput(args.input, { hubFile: args.hubFile, signal: interrupted });
+  const { source, download, localPath } = input;
   try {
-    const input = await openInput(args.input, { hubFile: args.hubFile, signal: controller.signal });
-    const { source, download, localPath } = input;
-    try {
-      const planned = planOutput(source, options);
-      if (args.dryRun) {
-        const width = Math.max(...planned.plan.tensors.map((t) => t.name.length));
-        for (const t of planned.plan.tensors) {
-          const from = ggmlType(t.sourceType)?.name ?? String(t.sourceType);
-          const to = ggmlType(t.outputType)?.name ?? String(t.outputType);
-          out(`${t.name.padEnd(width)}  ${`[${t.shape.join(', ')}]`.padEnd(22)}  ${from.padEnd(7)} -> ${to}`);
-        }
-        out(`${args.type}: ${planned.size} bytes (${formatBytes(planned.size)}), ${percent(planned.size, source.sizeBytes)} of the ${formatBytes(source.sizeBytes)} source; nothing written (--dry-run)`);
-        return;
+    const planned = planOutput(source, options);
+    if (args.dryRun) {
+      const width = Math.max(...planned.plan.tensors.map((t) => t.name.length));
+      for (const t of planned.plan.tensors) {
+        const from = ggmlType(t.sourceType)?.name ?? String(t.sourceType);
+        const to = ggmlType(t.outputType)?.name ?? String(t.outputType);
+        out(`${t.name.padEnd(width)}  ${`[${t.shape.join(', ')}]`.padEnd(22)}  ${from.padEnd(7)} -> ${to}`);
       }
-      const output = resolve(args.output!);
-      await refuseOverwritingInput(localPath, output);
+      out(`${args.type}: ${planned.size} bytes (${formatBytes(planned.size)}), ${percent(planned.size, source.sizeBytes)} of the ${formatBytes(source.sizeBytes)} source; nothing written (--dry-run)`);
+      return;
+    }
+    const output = resolve(args.output!);
+    await refuseOverwritingInput(localPath, output);
 
-      const wasm = await loadWasmModuleFromDisk();
-      const pool = createNodePool(wasm, args.threads);
-      const sink = await createNodeFileSink(output);
-      const bar = new ProgressBar();
-      try {
-        const result = await runJob(source, [{ options, sink }], pool, {
-          signal: controller.signal,
-          onProgress: (p) => bar.update(p, download && `↓ ${(download.rate() / 1e6).toFixed(1)} MB/s`),
-        });
-        bar.clear();
-        const size = result.outputs[0].size;
-        const rate = result.sourceBytes / 1e6 / Math.max(result.seconds, 1e-9);
-        out(
-          `${args.output}: ${formatBytes(size)} ${args.type}, ${percent(size, source.sizeBytes)} of ${formatBytes(source.sizeBytes)}` +
-            ` (${(source.sizeBytes / size).toFixed(2)}x smaller) in ${formatSeconds(result.seconds)}, ${rate.toFixed(1)} MB/s` +
-            (download ? `, ${formatBytes(download.bytes)} downloaded` : ''),
-        );
-        if (args.publish) {
-          // the output is complete and stays whatever happens to the upload
-          out(await publishOutput(input, args, output, (p) => bar.note(`publishing: ${p.phase}${p.path ? ` ${p.path}` : ''}${p.fraction !== undefined ? ` ${Math.round(p.fraction * 100)}%` : ''}`)));
-        }
-      } finally {
-        bar.clear();
-        pool.close();
+    const wasm = await loadWasmModuleFromDisk();
+    const pool = createNodePool(wasm, args.threads);
+    const sink = await createNodeFileSink(output);
+    for (const name of sink.removedStale) process.stderr.write(`quantsmith: removed ${name}, left by an earlier run that was killed\n`);
+    const bar = new ProgressBar();
+    try {
+      const result = await runJob(source, [{ options, sink }], pool, {
+        signal: interrupted,
+        onProgress: (p) => bar.update(p, download && `↓ ${(download.rate() / 1e6).toFixed(1)} MB/s`),
+      });
+      bar.clear();
+      const size = result.outputs[0].size;
+      const rate = result.sourceBytes / 1e6 / Math.max(result.seconds, 1e-9);
+      out(
+        `${args.output}: ${formatBytes(size)} ${args.type}, ${percent(size, source.sizeBytes)} of ${formatBytes(source.sizeBytes)}` +
+          ` (${(source.sizeBytes / size).toFixed(2)}x smaller) in ${formatSeconds(result.seconds)}, ${rate.toFixed(1)} MB/s` +
+          (download ? `, ${formatBytes(download.bytes)} downloaded` : ''),
+      );
+      if (args.publish) {
+        // the output is complete and stays whatever happens to the upload
+        const note = (p: PublishProgress) => bar.note(`publishing: ${p.phase}${p.path ? ` ${p.path}` : ''}${p.fraction !== undefined ? ` ${Math.round(p.fraction * 100)}%` : ''}`);
+        out(await publishOutput(input, args, output, note, interrupted));
       }
     } finally {
-      await source.close();
+      bar.clear();
+      pool.close();
     }
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    await source.close();
   }
 }
 
