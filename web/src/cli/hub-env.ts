@@ -20,7 +20,7 @@ export function hubEnv(env: NodeJS.ProcessEnv = process.env): HubEnv {
 }
 
 function tokenFile(env: NodeJS.ProcessEnv): string | undefined {
-  const home = env.HF_HOME || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'huggingface');
+  const home = env.HF_HOME || join(env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache'), 'huggingface');
   const path = env.HF_TOKEN_PATH || join(home, 'token');
   try {
     return readFileSync(path, 'utf8').trim() || undefined;
