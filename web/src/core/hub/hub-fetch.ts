@@ -67,7 +67,9 @@ export function isNetworkError(e: unknown): boolean {
 export async function hubFetch(url: string, init: RequestInit, options: HubFetchOptions): Promise<Response> {
   const policy = options.retry ?? DEFAULT_RETRY;
   const doFetch = options.fetch ?? fetch;
-  const { signal } = options;
+  // the caller's own signal (the library aborts its parallel uploads with one) and ours both count
+  const own = init.signal ?? undefined;
+  const signal = own && options.signal ? AbortSignal.any([own, options.signal]) : (own ?? options.signal);
   let last = '';
   for (let attempt = 0; attempt < policy.attempts; attempt++) {
     if (signal?.aborted) throw new CancelledError();
