@@ -8,7 +8,7 @@ import { tensorRows } from '../../web/src/core/engine/model-source.ts';
 const path = process.argv[2];
 if (!path) throw new Error('usage: node-read.ts <model.gguf>');
 const started = performance.now();
-const source = await openInput(path);
+const { source } = await openInput(path);
 let bytes = 0;
 try {
   for (const tensor of source.tensors) {

@@ -19,14 +19,20 @@ function usageLines(flag: string, help: string): string {
 
 export const USAGE = [
   `usage:
-  quantsmith quantize <input.gguf | hf-folder> -o <output.gguf> -t <TYPE> [options]
-  quantsmith inspect <file.gguf | hf-folder>
+  quantsmith quantize <input.gguf | hf-folder | org/name[@revision]> -o <output.gguf> -t <TYPE> [options]
+  quantsmith inspect <file.gguf | hf-folder | org/name[@revision]>
+
+An existing local path is always read as such; otherwise org/name, org/name@revision or a huggingface.co
+link is read from the Hub (HF_ENDPOINT, HF_TOKEN or the huggingface-cli login token are honoured).
 
 quantize options (as llama-quantize names them):`,
   usageLines('-t, --type TYPE', 'Q4_K_M, Q8_0, Q5_K_M, … (see --list-types)'),
   usageLines('-o, --output PATH', 'the GGUF to write (written under a temporary name, renamed when complete)'),
   usageLines('--threads N', 'worker threads (default: all cores)'),
   ...QUANTIZE_OPTION_TABLE.map((r) => usageLines(r.metavar ? `${r.flag} ${r.metavar}` : r.flag, r.help)),
+  usageLines('--hub-file PATH', "which model of a Hub repository holding several: a GGUF file, or\n'safetensors' (or a folder) for a Hugging Face safetensors set"),
+  usageLines('--publish ORG/NAME', 'after writing the output, upload it with a model card to this Hub\nrepository (created if missing; needs a write token)'),
+  usageLines('--private', 'create that repository private'),
   usageLines('--dry-run', 'print the plan (tensor → type) and the exact output size; write nothing'),
   usageLines('--list-types', 'list the quantization types'),
   usageLines('-h, --help', 'this text'),
@@ -43,11 +49,15 @@ export interface QuantizeArgs {
   /** --tensor-type and --tensor-type-file in the order given (a file's entries go where the file was named) */
   readonly tensorTypeSequence: readonly ({ readonly override: TensorTypeOverride } | { readonly file: string })[];
   readonly dryRun: boolean;
+  readonly hubFile?: string;
+  readonly publish?: string;
+  readonly private: boolean;
 }
 
 export interface InspectArgs {
   readonly command: 'inspect';
   readonly input: string;
+  readonly hubFile?: string;
 }
 
 export type CliArgs = QuantizeArgs | InspectArgs | { command: 'help' } | { command: 'list-types' };
@@ -76,6 +86,9 @@ function parseQuantize(args: readonly string[]): CliArgs {
     threads: { type: 'string' },
     ...tableParseOptions(),
     'dry-run': { type: 'boolean' },
+    'hub-file': { type: 'string' },
+    publish: { type: 'string' },
+    private: { type: 'boolean' },
     'list-types': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -88,6 +101,8 @@ function parseQuantize(args: readonly string[]): CliArgs {
   const dryRun = Boolean(values['dry-run']);
   const output = values.output as string | undefined;
   if (!output && !dryRun) throw new UsageError('quantize needs an output: -o PATH (or --dry-run)');
+  if (values.private && !values.publish) throw new UsageError('--private is for the repository --publish creates');
+  if (values.publish && dryRun) throw new UsageError('--publish needs an output to upload; it cannot go with --dry-run');
   let threads: number | undefined;
   if (values.threads !== undefined) {
     threads = Number(values.threads);
@@ -109,6 +124,9 @@ function parseQuantize(args: readonly string[]): CliArgs {
       return [];
     }),
     dryRun,
+    hubFile: values['hub-file'] as string | undefined,
+    publish: values.publish as string | undefined,
+    private: Boolean(values.private),
   };
 }
 
@@ -144,8 +162,8 @@ function tableOptionValues(values: Record<string, unknown>): Omit<QuantizeOption
 }
 
 function parseInspect(args: readonly string[]): CliArgs {
-  const { values, positionals } = parse(args, { help: { type: 'boolean', short: 'h' } });
+  const { values, positionals } = parse(args, { help: { type: 'boolean', short: 'h' }, 'hub-file': { type: 'string' } });
   if (values.help) return { command: 'help' };
   if (positionals.length !== 1) throw new UsageError('inspect takes exactly one file or folder');
-  return { command: 'inspect', input: positionals[0] };
+  return { command: 'inspect', input: positionals[0], hubFile: values['hub-file'] as string | undefined };
 }

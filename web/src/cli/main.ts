@@ -27,7 +27,7 @@ export async function main(argv: readonly string[], interrupted: AbortSignal = n
         for (const f of FTYPES) out(`${f.name.padEnd(8)} ${f.description}`);
         return 0;
       case 'inspect': {
-        const source = await openInput(args.input);
+        const { source } = await openInput(args.input, { hubFile: args.hubFile, signal: interrupted });
         try {
           out(inspectText(source));
         } finally {

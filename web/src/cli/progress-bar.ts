@@ -10,7 +10,8 @@ export class ProgressBar {
     return Boolean(this.stream.isTTY);
   }
 
-  update(p: JobProgress): void {
+  /** `extra`: more figures for the line, such as the download rate of a Hub model */
+  update(p: JobProgress, extra?: string): void {
     if (!this.enabled) return;
     const width = Math.max(10, Math.min(30, (this.stream.columns ?? 80) - 60));
     const fraction = p.bytesTotal > 0 ? p.bytesDone / p.bytesTotal : 0;
@@ -19,9 +20,17 @@ export class ProgressBar {
     const eta = p.etaSeconds === undefined ? '--:--' : formatDuration(p.etaSeconds);
     const line =
       `${bar} ${(fraction * 100).toFixed(0).padStart(3)}%  tensor ${p.tensorIndex + 1}/${p.tensorCount}` +
-      `  ${p.mbPerSecond.toFixed(1)} MB/s  ETA ${eta}  ${p.tensorName}`;
+      `  ${p.mbPerSecond.toFixed(1)} MB/s${extra ? `  ${extra}` : ''}  ETA ${eta}  ${p.tensorName}`;
     const cols = this.stream.columns ?? 80;
     this.stream.write(`\r${line.slice(0, cols - 1)}\x1b[K`);
+    this.drawn = true;
+  }
+
+  /** a one-line status in place of the bar (TTY only) */
+  note(text: string): void {
+    if (!this.enabled) return;
+    const cols = this.stream.columns ?? 80;
+    this.stream.write(`\r${text.slice(0, cols - 1)}\x1b[K`);
     this.drawn = true;
   }
 

@@ -14,6 +14,8 @@ import { createNodePool } from '../workers/node-pool.ts';
 import type { QuantizeArgs } from './args.ts';
 import { openInput } from './open-input.ts';
 import { ProgressBar } from './progress-bar.ts';
+import { publishOutput } from './publish.ts';
+import type { PublishProgress } from '../core/hub/publish.ts';
 import { formatBytes, formatSeconds } from './format.ts';
 
 export function optionsFromArgs(args: QuantizeArgs): QuantizeOptions {
@@ -53,7 +55,9 @@ async function withImatrix(options: QuantizeOptions): Promise<QuantizeOptions> {
 
 export async function quantizeCommand(args: QuantizeArgs, out: (line: string) => void, interrupted: AbortSignal): Promise<void> {
   const options = await withImatrix(await withTensorTypeFiles(optionsFromArgs(args), args));
-  const source = await openInput(args.input);
+  // Ctrl-C stops a Hub download as it stops the quantizing: every request is aborted at once
+  const input = await openInput(args.input, { hubFile: args.hubFile, signal: interrupted });
+  const { source, download, localPath } = input;
   try {
     const planned = planOutput(source, options);
     if (args.dryRun) {
@@ -69,7 +73,7 @@ export async function quantizeCommand(args: QuantizeArgs, out: (line: string) =>
       return;
     }
     const output = resolve(args.output!);
-    await refuseOverwritingInput(args.input, output);
+    await refuseOverwritingInput(localPath, output);
 
     const wasm = await loadWasmModuleFromDisk();
     const pool = createNodePool(wasm, args.threads);
@@ -79,15 +83,21 @@ export async function quantizeCommand(args: QuantizeArgs, out: (line: string) =>
     try {
       const result = await runJob(source, [{ options, sink }], pool, {
         signal: interrupted,
-        onProgress: (p) => bar.update(p),
+        onProgress: (p) => bar.update(p, download && `↓ ${(download.rate() / 1e6).toFixed(1)} MB/s`),
       });
       bar.clear();
       const size = result.outputs[0].size;
       const rate = result.sourceBytes / 1e6 / Math.max(result.seconds, 1e-9);
       out(
         `${args.output}: ${formatBytes(size)} ${args.type}, ${percent(size, source.sizeBytes)} of ${formatBytes(source.sizeBytes)}` +
-          ` (${(source.sizeBytes / size).toFixed(2)}x smaller) in ${formatSeconds(result.seconds)}, ${rate.toFixed(1)} MB/s`,
+          ` (${(source.sizeBytes / size).toFixed(2)}x smaller) in ${formatSeconds(result.seconds)}, ${rate.toFixed(1)} MB/s` +
+          (download ? `, ${formatBytes(download.bytes)} downloaded` : ''),
       );
+      if (args.publish) {
+        // the output is complete and stays whatever happens to the upload
+        const note = (p: PublishProgress) => bar.note(`publishing: ${p.phase}${p.path ? ` ${p.path}` : ''}${p.fraction !== undefined ? ` ${Math.round(p.fraction * 100)}%` : ''}`);
+        out(await publishOutput(input, args, output, note, interrupted));
+      }
     } finally {
       bar.clear();
       pool.close();
@@ -97,8 +107,8 @@ export async function quantizeCommand(args: QuantizeArgs, out: (line: string) =>
   }
 }
 
-async function refuseOverwritingInput(input: string, output: string): Promise<void> {
-  const inputReal = await realpath(input);
+async function refuseOverwritingInput(input: string | undefined, output: string): Promise<void> {
+  const inputReal = input === undefined ? undefined : await realpath(input);
   const outputReal = await realpath(output).catch(() => output);
   if (inputReal === outputReal) throw new QuantsmithError(`the output ${output} is the input file; choose another name (the input is never modified)`);
   const info = await stat(output).catch(() => undefined);

@@ -35,6 +35,8 @@ export interface ChosenOutput {
   readonly location: string;
   /** offer the finished file again (download fallback only) */
   readonly download?: () => Promise<void>;
+  /** the finished file, read back from where it was written (to publish it) */
+  readonly readBack?: () => Promise<Blob>;
 }
 
 /**
@@ -50,12 +52,17 @@ export async function chooseOutputs(fileNames: readonly string[]): Promise<Chose
         suggestedName: fileNames[0],
         types: GGUF_PICKER_TYPES,
       });
-      return [{ fileName: handle.name, sink: await savedFileSink(handle), location: handle.name }];
+      return [{ fileName: handle.name, sink: await savedFileSink(handle), location: handle.name, readBack: () => handle.getFile() }];
     }
     const dir = await w.showDirectoryPicker!({ id: 'quantsmith-outputs', mode: 'readwrite' });
     const outputs: ChosenOutput[] = [];
     for (const name of fileNames) {
-      outputs.push({ fileName: name, sink: await folderFileSink(dir, name), location: `${name} in ${dir.name || 'the chosen folder'}` });
+      outputs.push({
+        fileName: name,
+        sink: await folderFileSink(dir, name),
+        location: `${name} in ${dir.name || 'the chosen folder'}`,
+        readBack: async () => (await dir.getFileHandle(name)).getFile(),
+      });
     }
     return outputs;
   }
@@ -63,7 +70,7 @@ export async function chooseOutputs(fileNames: readonly string[]): Promise<Chose
   const outputs: ChosenOutput[] = [];
   for (const name of fileNames) {
     const sink = await downloadSink(name);
-    outputs.push({ fileName: name, sink, location: `${name} (download)`, download: () => sink.download() });
+    outputs.push({ fileName: name, sink, location: `${name} (download)`, download: () => sink.download(), readBack: async () => sink.file() });
   }
   return outputs;
 }

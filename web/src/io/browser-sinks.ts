@@ -71,6 +71,8 @@ export async function clearStagedOutputs(): Promise<void> {
 export interface DownloadSink extends ByteSink {
   /** offer the committed file as a download again */
   download(): Promise<void>;
+  /** the committed file (staged in OPFS or memory) */
+  file(): Blob;
 }
 
 /** Fallback for browsers without save pickers: stage in OPFS (or memory), offer a download on commit. */
@@ -82,6 +84,10 @@ export async function downloadSink(name: string): Promise<DownloadSink> {
   const offer = async () => {
     if (!finished) throw new Error('the output is not finished');
     await fileSave(finished, { fileName: name, extensions: ['.gguf'], description: 'GGUF model' });
+  };
+  const file = () => {
+    if (!finished) throw new Error('the output is not finished');
+    return finished;
   };
 
   if (dir && handle && writable) {
@@ -97,6 +103,7 @@ export async function downloadSink(name: string): Promise<DownloadSink> {
         await dir.removeEntry(name).catch(() => {});
       },
       download: offer,
+      file,
     };
   }
   const chunks: Uint8Array<ArrayBuffer>[] = [];
@@ -113,5 +120,6 @@ export async function downloadSink(name: string): Promise<DownloadSink> {
       chunks.length = 0;
     },
     download: offer,
+    file,
   };
 }

@@ -14,6 +14,8 @@ export interface RunOutput {
   readonly plannedSize: number;
   /** offer the finished file again (download fallback only) */
   readonly download?: () => Promise<void>;
+  /** the finished file, read back (to publish it) */
+  readonly readBack?: () => Promise<Blob>;
 }
 
 export interface FinishedOutput extends RunOutput {
