@@ -24,15 +24,9 @@ _Static_assert(sizeof(qs_block_iq3_s) == 110, "iq3_s block");
 _Static_assert(sizeof(qs_block_iq1_s) == 50, "iq1_s block");
 _Static_assert(sizeof(qs_block_iq1_m) == 56, "iq1_m block");
 
-/* Quantizers take whole rows and the importance weights of one row (n_per_row floats, the same for
- * every row; NULL = none). IQ2_XXS, IQ2_XS and IQ1_S need weights (ggml aborts without them); given
- * NULL they write zero blocks, and the dispatcher refuses them first. */
-#define QS_IQ_KERNELS(X) X(iq2_xxs) X(iq2_xs) X(iq2_s) X(iq3_xxs) X(iq3_s) X(iq1_s) X(iq1_m)
-#define QS_IQ_PROTOTYPES(name)                                                                                   \
-  void qs_quantize_##name(const float *src, void *dst, int64_t nrows, int64_t n_per_row, const float *quant_weights); \
-  void qs_dequantize_##name(const void *src, float *dst, int64_t n);
-QS_IQ_KERNELS(QS_IQ_PROTOTYPES)
-#undef QS_IQ_PROTOTYPES
+/* The quantizers (prototypes from type_traits.def) take whole rows and the importance weights of one
+ * row (n_per_row floats, the same for every row; NULL = none). IQ2_XXS, IQ2_XS and IQ1_S need weights
+ * (ggml aborts without them; the dispatcher refuses them first): given NULL they write zero blocks. */
 
 /* ggml's MAX/MIN macros (the first operand wins ties and NaN comparisons go to the second). */
 static inline float qs_fmax_ggml(float a, float b) { return a > b ? a : b; }

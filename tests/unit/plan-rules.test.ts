@@ -133,7 +133,7 @@ test('refused: options Quantsmith cannot honour', () => {
   const m = model(1, [w('blk.0.attn_q.weight', [256, 256]), w('blk.0.ffn_up.weight', [48, 64])]);
   refuses(m, { ftype: 'Q4_0', includeWeights: ['attn'], excludeWeights: ['ffn'] }, /--include-weights and --exclude-weights cannot be used together/);
   refuses(m, { ftype: 'Q4_0', tensorTypes: [{ pattern: 'attn_q', type: 'tq1_0' }] }, /--tensor-type 'attn_q': Quantsmith cannot produce type tq1_0/);
-  refuses(m, { ftype: 'Q4_0', tensorTypes: [{ pattern: 'nothing matches', type: 'iq3_s' }] }, /Quantsmith cannot produce type iq3_s/);
+  refuses(m, { ftype: 'Q4_0', tensorTypes: [{ pattern: 'nothing matches', type: 'q8_1' }] }, /Quantsmith cannot produce type q8_1/);
   refuses(m, { ftype: 'Q4_0', outputTensorType: 'iq2_xs' }, /--output-tensor-type: type iq2_xs requires an importance matrix/);
   refuses(m, { ftype: 'Q4_0', tokenEmbeddingType: 'q8_K' }, /--token-embedding-type: Quantsmith cannot produce type q8_K/);
   refuses(m, { ftype: 'Q4_0', tensorTypes: [{ pattern: 'attn_q', type: 'q4_q' }] }, /invalid ggml type 'q4_q'/);
@@ -166,8 +166,8 @@ test('refused: models llama.cpp cannot load or convert', () => {
     { ftype: 'Q4_0' }, /key llama.block_count has wrong type i32 but expected type u32/);
   refuses(model(1, t), { ftype: 'Q4_0', kvOverrides: [{ key: 'llama.block_count', type: 'int', value: 0 }] }, /block_count is 0/);
   refuses(model(1, [w('blk.0.attn_q.weight', [256, 256], GgmlType.I32)]), { ftype: 'Q4_0' }, /cannot dequantize\/convert tensor type i32/);
-  refuses(model(1, [w('blk.0.attn_q.weight', [256, 256], GgmlType.IQ2_XXS)]), { ftype: 'Q4_0', allowRequantize: true },
-    /Quantsmith cannot dequantize type iq2_xxs/);
+  refuses(model(1, [w('blk.0.attn_q.weight', [256, 256], GgmlType.Q8_K)]), { ftype: 'Q4_0', allowRequantize: true },
+    /Quantsmith cannot dequantize type q8_K/);
   refuses(model(1, [w('blk.0.attn_q.weight', [256, 256], GgmlType.Q4_0)]), { ftype: 'Q8_0' }, /requantizing from type q4_0 is disabled/);
   refuses(model(1, [w('blk.0.attn_q.weight', [256, 256], 77)]), { ftype: 'Q8_0' }, /unknown ggml type 77/);
   // an already-quantized tensor of a type Quantsmith has no kernel for is fine when it is only copied
