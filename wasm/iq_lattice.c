@@ -65,13 +65,14 @@ static int build(qs_lattice_id id, qs_lattice *out) {
   const int n = s->grid_size, dims = s->dims, bits = dims == 8 ? 2 : 3;
   const int map_size = dims == 8 ? 43692 : 4096; /* ggml's kmap_size: keys of levels 0..2 (2-bit) / 0..7 (3-bit) */
   int8_t *points = malloc((size_t)n * dims);
+  float *fpoints = aligned_alloc(16, (size_t)n * dims * sizeof(float));
   int32_t *map = malloc((size_t)map_size * sizeof(int32_t));
   /* coordinates transposed and padded to a multiple of 8 entries, for the distance loop */
   const int padded = (n + 7) & ~7;
   int16_t *by_dim = malloc((size_t)padded * dims * sizeof(int16_t));
   uint16_t *dist = malloc((size_t)padded * sizeof(uint16_t));
   u16_list neighbours = {0, 0, 0};
-  if (!points || !map || !by_dim || !dist) goto fail;
+  if (!points || !fpoints || !map || !by_dim || !dist) goto fail;
 
   for (int i = 0; i < map_size; i++) map[i] = -1;
   for (int k = 0; k < n; k++) {
@@ -80,6 +81,7 @@ static int build(qs_lattice_id id, qs_lattice *out) {
     for (int i = 0; i < dims; i++) {
       const int level = level_of(s, (int)((entry >> (8 * i)) & 0xFF));
       points[k * dims + i] = (int8_t)(2 * level + 1);
+      fpoints[k * dims + i] = (float)(2 * level + 1);
       by_dim[i * padded + k] = (int16_t)(2 * level + 1);
       key |= level << (bits * i);
     }
@@ -133,11 +135,12 @@ static int build(qs_lattice_id id, qs_lattice *out) {
   }
   free(by_dim);
   free(dist);
-  *out = (qs_lattice){n, dims, points, map, neighbours.data};
+  *out = (qs_lattice){n, dims, points, fpoints, map, neighbours.data};
   return 1;
 
 fail:
   free(points);
+  free(fpoints);
   free(map);
   free(by_dim);
   free(dist);

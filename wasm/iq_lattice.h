@@ -27,6 +27,7 @@ typedef struct {
   int grid_size;
   int dims;              /* 8 or 4 elements per grid entry */
   const int8_t *points;  /* grid_size × dims coordinates 2·level + 1 */
+  const float *fpoints;  /* the same as floats, for the vector distance loops */
   const int32_t *map;    /* key → grid index, or -(offset + 1) into neighbours */
   const uint16_t *neighbours;
 } qs_lattice;

@@ -3,6 +3,7 @@
 // block is quantized as eight groups of 4 grid points; this follows ggml's quantize_row_iq3_xxs_impl
 // and quantize_row_iq3_s_impl step by step (the float order is load-bearing, see quantsmith.h).
 #include "quants_iq.h"
+#include "simd.h"
 #include "grids/iq3s_grid.h"
 #include "grids/iq3xxs_grid.h"
 #include "grids/ksigns_iq2xs.h"
@@ -11,27 +12,47 @@
 #define EPS_IQ3_XXS 1e-8f
 
 /* ggml's iq3_find_best_neighbour: the listed grid point nearest xval at this scale (weighted), its
- * levels written to L. */
+ * levels written to L. Four neighbours at a time, one per lane (each lane sums its 4 terms in the
+ * reference order); the winner is the first in list order of least distance, as the scalar scan's
+ * strict `<` keeps it (NaN distances never win). */
 static int best_neighbour4(const qs_lattice *lat, const uint16_t *list, const float *xval, const float *weight, float scale,
                            int8_t *L) {
-  float best_d2 = 3.40282347e+38f;
-  int best = -1;
-  for (int j = 1; j <= list[0]; j++) {
-    const int8_t *pg = lat->points + 4 * list[j];
-    float d2 = 0;
-    for (int i = 0; i < 4; i++) {
-      const float diff = scale * pg[i] - xval[i];
-      d2 += weight[i] * diff * diff;
-    }
-    if (d2 < best_d2) {
-      best_d2 = d2;
-      best = list[j];
-    }
+  const int count = list[0];
+  const v128_t vscale = wasm_f32x4_splat(scale), inf = wasm_f32x4_splat(__builtin_inff());
+  v128_t x[4], w[4];
+  for (int i = 0; i < 4; i++) {
+    x[i] = wasm_f32x4_splat(xval[i]);
+    w[i] = wasm_f32x4_splat(weight[i]);
   }
-  if (best < 0) best = list[1]; /* only for NaN distances, where ggml aborts */
-  const int8_t *pg = lat->points + 4 * best;
+  v128_t best = wasm_f32x4_splat(3.40282347e+38f), best_at = wasm_i32x4_splat(-1);
+  for (int j = 1; j <= count; j += 4) {
+    const int last = count - j; /* lanes beyond it are padding */
+    v128_t c[4] = {wasm_v128_load(lat->fpoints + 4 * list[j]), wasm_v128_load(lat->fpoints + 4 * list[j + (last >= 1)]),
+                   wasm_v128_load(lat->fpoints + 4 * list[j + (last >= 2 ? 2 : 0)]),
+                   wasm_v128_load(lat->fpoints + 4 * list[j + (last >= 3 ? 3 : 0)])};
+    qs_transpose4(&c[0], &c[1], &c[2], &c[3]);
+    v128_t d2 = wasm_f32x4_splat(0.f);
+    for (int i = 0; i < 4; i++) {
+      const v128_t diff = wasm_f32x4_sub(wasm_f32x4_mul(vscale, c[i]), x[i]);
+      d2 = wasm_f32x4_add(d2, wasm_f32x4_mul(wasm_f32x4_mul(w[i], diff), diff));
+    }
+    const v128_t at = wasm_i32x4_add(wasm_i32x4_splat(j), wasm_i32x4_const(0, 1, 2, 3));
+    d2 = qs_select(wasm_i32x4_gt(at, wasm_i32x4_splat(count)), inf, d2);
+    const v128_t better = wasm_f32x4_lt(d2, best);
+    best = qs_select(better, d2, best);
+    best_at = qs_select(better, at, best_at);
+  }
+  float bests[4];
+  int32_t ats[4];
+  wasm_v128_store(bests, best);
+  wasm_v128_store(ats, best_at);
+  int pick = -1;
+  for (int l = 0; l < 4; l++)
+    if (ats[l] >= 0 && (pick < 0 || bests[l] < bests[pick] || (bests[l] == bests[pick] && ats[l] < ats[pick]))) pick = l;
+  const int index = pick < 0 ? list[1] : list[ats[pick]]; /* none: only for NaN distances, where ggml aborts */
+  const int8_t *pg = lat->points + 4 * index;
   for (int i = 0; i < 4; i++) L[i] = (int8_t)((pg[i] - 1) / 2);
-  return best;
+  return index;
 }
 
 /* Levels of group k (4 values) at inverse scale id; returns its key. */
