@@ -60,6 +60,38 @@ static int push(u16_list *l, uint16_t v) {
   return 1;
 }
 
+/* The packed neighbour coordinates of a 4-element lattice (see iq_lattice.h). */
+static int pack_neighbours(const int32_t *map, int map_size, const uint16_t *neighbours, const int8_t *points, float **packed_out,
+                           int32_t **at_out) {
+  int32_t *at = malloc((size_t)map_size * sizeof(int32_t));
+  size_t floats = 0;
+  if (!at) return 0;
+  for (int key = 0; key < map_size; key++) {
+    at[key] = -1;
+    if (map[key] < 0) floats += (size_t)((neighbours[-map[key] - 1] + 3) / 4) * 16;
+  }
+  float *packed = aligned_alloc(16, floats * sizeof(float) + 16);
+  if (!packed) {
+    free(at);
+    return 0;
+  }
+  size_t used = 0;
+  for (int key = 0; key < map_size; key++) {
+    if (map[key] >= 0) continue;
+    const uint16_t *list = neighbours - map[key] - 1;
+    at[key] = (int32_t)used;
+    for (int b = 0; b < (list[0] + 3) / 4; b++)
+      for (int i = 0; i < 4; i++)
+        for (int l = 0; l < 4; l++) {
+          const int j = 4 * b + l;
+          packed[used++] = j < list[0] ? (float)points[4 * list[1 + j] + i] : __builtin_nanf("");
+        }
+  }
+  *packed_out = packed;
+  *at_out = at;
+  return 1;
+}
+
 static int build(qs_lattice_id id, qs_lattice *out) {
   const lattice_source *s = &SOURCES[id];
   const int n = s->grid_size, dims = s->dims, bits = dims == 8 ? 2 : 3;
@@ -135,7 +167,10 @@ static int build(qs_lattice_id id, qs_lattice *out) {
   }
   free(by_dim);
   free(dist);
-  *out = (qs_lattice){n, dims, points, fpoints, map, neighbours.data};
+  float *packed = NULL;
+  int32_t *packed_at = NULL;
+  if (dims == 4 && !pack_neighbours(map, map_size, neighbours.data, points, &packed, &packed_at)) goto fail;
+  *out = (qs_lattice){n, dims, points, fpoints, map, neighbours.data, packed, packed_at};
   return 1;
 
 fail:

@@ -30,6 +30,11 @@ typedef struct {
   const float *fpoints;  /* the same as floats, for the vector distance loops */
   const int32_t *map;    /* key → grid index, or -(offset + 1) into neighbours */
   const uint16_t *neighbours;
+  /* 4-element lattices only (NULL otherwise): each off-grid key's neighbour coordinates as floats in
+   * blocks of four neighbours, [block][element][neighbour] (NaN past the list's end), starting at
+   * packed + packed_at[key] */
+  const float *packed;
+  const int32_t *packed_at;
 } qs_lattice;
 
 /* The lattice, built on first call (NULL only if memory runs out). */

@@ -15,54 +15,58 @@
  * levels written to L. Four neighbours at a time, one per lane (each lane sums its 4 terms in the
  * reference order); the winner is the first in list order of least distance, as the scalar scan's
  * strict `<` keeps it (NaN distances never win). */
-static int best_neighbour4(const qs_lattice *lat, const uint16_t *list, const float *xval, const float *weight, float scale,
-                           int8_t *L) {
+typedef struct {
+  v128_t x[4], w[4]; /* a group's magnitudes and neighbour weights, each splatted across the lanes */
+} group_lanes;
+
+static void splat_groups(const float *xval, const float *waux, group_lanes *g) {
+  for (int k = 0; k < 8; k++)
+    for (int i = 0; i < 4; i++) {
+      g[k].x[i] = wasm_f32x4_splat(xval[4 * k + i]);
+      g[k].w[i] = wasm_f32x4_splat(waux[4 * k + i]);
+    }
+}
+
+static int best_neighbour4(const qs_lattice *lat, int key, const group_lanes *g, float scale, int8_t *L) {
+  const uint16_t *list = qs_lattice_neighbours(lat, lat->map[key]);
   const int count = list[0];
-  const v128_t vscale = wasm_f32x4_splat(scale), inf = wasm_f32x4_splat(__builtin_inff());
-  v128_t x[4], w[4];
-  for (int i = 0; i < 4; i++) {
-    x[i] = wasm_f32x4_splat(xval[i]);
-    w[i] = wasm_f32x4_splat(weight[i]);
-  }
+  const v128_t *coords = (const v128_t *)(lat->packed + lat->packed_at[key]);
+  const v128_t vscale = wasm_f32x4_splat(scale);
+  const v128_t *x = g->x, *w = g->w;
   v128_t best = wasm_f32x4_splat(3.40282347e+38f), best_at = wasm_i32x4_splat(-1);
-  for (int j = 1; j <= count; j += 4) {
-    const int last = count - j; /* lanes beyond it are padding */
-    v128_t c[4] = {wasm_v128_load(lat->fpoints + 4 * list[j]), wasm_v128_load(lat->fpoints + 4 * list[j + (last >= 1)]),
-                   wasm_v128_load(lat->fpoints + 4 * list[j + (last >= 2 ? 2 : 0)]),
-                   wasm_v128_load(lat->fpoints + 4 * list[j + (last >= 3 ? 3 : 0)])};
-    qs_transpose4(&c[0], &c[1], &c[2], &c[3]);
+  for (int j = 0; j < count; j += 4, coords += 4) {
     v128_t d2 = wasm_f32x4_splat(0.f);
     for (int i = 0; i < 4; i++) {
-      const v128_t diff = wasm_f32x4_sub(wasm_f32x4_mul(vscale, c[i]), x[i]);
+      const v128_t diff = wasm_f32x4_sub(wasm_f32x4_mul(vscale, coords[i]), x[i]);
       d2 = wasm_f32x4_add(d2, wasm_f32x4_mul(wasm_f32x4_mul(w[i], diff), diff));
     }
-    const v128_t at = wasm_i32x4_add(wasm_i32x4_splat(j), wasm_i32x4_const(0, 1, 2, 3));
-    d2 = qs_select(wasm_i32x4_gt(at, wasm_i32x4_splat(count)), inf, d2);
-    const v128_t better = wasm_f32x4_lt(d2, best);
+    const v128_t better = wasm_f32x4_lt(d2, best); /* padding lanes are NaN: never better */
     best = qs_select(better, d2, best);
-    best_at = qs_select(better, at, best_at);
+    best_at = qs_select(better, wasm_i32x4_add(wasm_i32x4_splat(j), wasm_i32x4_const(0, 1, 2, 3)), best_at);
   }
-  float bests[4];
-  int32_t ats[4];
-  wasm_v128_store(bests, best);
-  wasm_v128_store(ats, best_at);
-  int pick = -1;
-  for (int l = 0; l < 4; l++)
-    if (ats[l] >= 0 && (pick < 0 || bests[l] < bests[pick] || (bests[l] == bests[pick] && ats[l] < ats[pick]))) pick = l;
-  const int index = pick < 0 ? list[1] : list[ats[pick]]; /* none: only for NaN distances, where ggml aborts */
+  /* the least distance, and of the lanes holding it the earliest in list order */
+  const v128_t least = wasm_f32x4_eq(best, wasm_f32x4_splat(qs_hmin_f32x4(best)));
+  v128_t at = qs_select(least, best_at, wasm_i32x4_splat(INT32_MAX));
+  at = wasm_i32x4_min(at, wasm_i32x4_shuffle(at, at, 2, 3, 0, 1));
+  at = wasm_i32x4_min(at, wasm_i32x4_shuffle(at, at, 1, 0, 3, 2));
+  const int pos = wasm_i32x4_extract_lane(at, 0);
+  const int index = list[1 + (pos >= 0 ? pos : 0)]; /* none (-1): only for NaN distances, where ggml aborts */
   const int8_t *pg = lat->points + 4 * index;
   for (int i = 0; i < 4; i++) L[i] = (int8_t)((pg[i] - 1) / 2);
   return index;
 }
 
-/* Levels of group k (4 values) at inverse scale id; returns its key. */
-static inline int group_key(const float *xval, float id, int8_t *L) {
-  int key = 0;
-  for (int i = 0; i < 4; i++) {
-    L[i] = (int8_t)qs_clamp_int(qs_nearest_int(0.5f * (id * xval[i] - 1)), 0, KMAXQ - 1);
-    key |= L[i] << (3 * i);
-  }
-  return key;
+/* Levels of a group of 4 at inverse scale id (all lanes), ggml's nearest_int(0.5·(id·x − 1)) clamped
+ * to 0..7, written to L; returns the group's key (3 bits per level). */
+static inline int group_key(const float *xval, v128_t id, int8_t *L) {
+  const v128_t v = wasm_f32x4_mul(wasm_f32x4_splat(0.5f), wasm_f32x4_sub(wasm_f32x4_mul(id, wasm_v128_load(xval)), wasm_f32x4_splat(1.f)));
+  const v128_t l = qs_clamp_i32x4(qs_nearest_int_f32x4(v), 0, KMAXQ - 1);
+  const v128_t bytes = wasm_i8x16_narrow_i16x8(wasm_i16x8_narrow_i32x4(l, l), wasm_i16x8_narrow_i32x4(l, l));
+  wasm_v128_store32_lane(L, bytes, 0);
+  v128_t key = wasm_i32x4_mul(l, wasm_i32x4_const(1, 8, 64, 512));
+  key = wasm_i32x4_add(key, wasm_i32x4_shuffle(key, key, 2, 3, 0, 1));
+  key = wasm_i32x4_add(key, wasm_i32x4_shuffle(key, key, 1, 0, 3, 2));
+  return wasm_i32x4_extract_lane(key, 0);
 }
 
 /* Σ w·x·q and Σ w·q² for q = 2L + 1, in order. */
@@ -91,14 +95,17 @@ static float search_block(const qs_lattice *lat, const search_rules *rules, cons
   int on_grid[8], on_grid_aux[8];
   float best = 0;
   float scale = max / (2 * KMAXQ - 1);
+  group_lanes g[8];
+  splat_groups(xval, waux, g);
   for (int k = 0; k < 8; k++) on_grid[k] = rules->on_grid_init;
   for (int is = -rules->trials; is <= rules->trials; is++) {
     const float id = (2 * KMAXQ - 1 + is * 0.2f) / max;
     const float this_scale = 1 / id;
+    const v128_t vid = wasm_f32x4_splat(id);
     for (int k = 0; k < 8; k++) {
-      const int32_t m = lat->map[group_key(xval + 4 * k, id, Laux + 4 * k)];
-      on_grid_aux[k] = m >= 0;
-      if (m < 0) best_neighbour4(lat, qs_lattice_neighbours(lat, m), xval + 4 * k, waux + 4 * k, this_scale, Laux + 4 * k);
+      const int key = group_key(xval + 4 * k, vid, Laux + 4 * k);
+      on_grid_aux[k] = lat->map[key] >= 0;
+      if (!on_grid_aux[k]) best_neighbour4(lat, key, &g[k], this_scale, Laux + 4 * k);
     }
     float sumqx, sumq2;
     block_sums(32, weight, xval, Laux, &sumqx, &sumq2);
@@ -116,8 +123,8 @@ static float search_block(const qs_lattice *lat, const search_rules *rules, cons
     for (int k = 0; k < 8; k++) {
       if (!rules->refine_all && on_grid[k]) continue;
       int8_t levels[4];
-      const int32_t m = lat->map[group_key(xval + 4 * k, id, levels)];
-      const int index = m >= 0 ? m : best_neighbour4(lat, qs_lattice_neighbours(lat, m), xval + 4 * k, waux + 4 * k, scale, L + 4 * k);
+      const int key = group_key(xval + 4 * k, wasm_f32x4_splat(id), levels);
+      const int index = lat->map[key] >= 0 ? lat->map[key] : best_neighbour4(lat, key, &g[k], scale, L + 4 * k);
       const int8_t *pg = lat->points + 4 * index;
       for (int i = 0; i < 4; i++) L[4 * k + i] = (int8_t)((pg[i] - 1) / 2);
     }
