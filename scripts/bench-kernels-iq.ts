@@ -48,7 +48,7 @@ for (const name of names) {
   kernels.quantizeRows(0, src.subarray(0, nPerRow * 4), type.id, 1, nPerRow, imatrix);
   let ggml = Infinity, ours = Infinity, same = true;
   for (let run = 0; run < 3; run++) {
-    let expected = new Uint8Array(), got = new Uint8Array();
+    let expected: Uint8Array = new Uint8Array(), got: Uint8Array = new Uint8Array();
     ggml = Math.min(ggml, cpuMs(() => (expected = oracleQuantizeRows(type.id, values, rows, nPerRow, imatrix))));
     ours = Math.min(ours, cpuMs(() => (got = kernels.quantizeRows(0, src, type.id, rows, nPerRow, imatrix))));
     same &&= got.length === expected.length && got.every((b, i) => b === expected[i]);
