@@ -4,6 +4,7 @@
 // follow ggml's quantize_row_iq1_s_impl / quantize_row_iq1_m_impl in their float order: the exact
 // search over the two split points of the sorted values, then snapping groups to the grid.
 #include "quants_iq.h"
+#include "simd.h"
 #include "grids/iq1s_grid.h"
 
 #define DELTA 0.125f /* IQ1S_DELTA and IQ1M_DELTA */
@@ -56,21 +57,48 @@ typedef struct {
  * i the grid index (beyond the group: reproduced within the source rows, 0 outside). */
 static int best_neighbour(const qs_lattice *lat, const uint16_t *list, const float *xval, const float *weight, float scale,
                           const float *xg, int8_t *L, source_span span) {
-  float best_score = 3.40282347e+38f;
-  int best = -1;
-  for (int j = 1; j <= list[0]; j++) {
-    const int8_t *pg = lat->points + 8 * list[j];
-    float d2 = 0;
-    for (int i = 0; i < 8; i++) {
-      const float q = xg[(pg[i] - 1) / 2];
-      const float diff = scale * q - xval[i];
-      d2 += weight[i] * diff * diff;
-    }
-    if (d2 < best_score) {
-      best_score = d2;
-      best = list[j];
-    }
+  /* the listed points four at a time, one per lane, each lane summing in ggml's order; coordinates
+   * 1, 3, 5 stand for levels 0, 1, 2, i.e. the values xg[0], xg[1], xg[2] */
+  const int count = list[0];
+  const v128_t vscale = wasm_f32x4_splat(scale), inf = wasm_f32x4_splat(__builtin_inff());
+  const v128_t g0 = wasm_f32x4_splat(xg[0]), g1 = wasm_f32x4_splat(xg[1]), g2 = wasm_f32x4_splat(xg[2]);
+  const v128_t one = wasm_f32x4_splat(1.f), three = wasm_f32x4_splat(3.f);
+  v128_t x[8], w[8];
+  for (int i = 0; i < 8; i++) {
+    x[i] = wasm_f32x4_splat(xval[i]);
+    w[i] = wasm_f32x4_splat(weight[i]);
   }
+  v128_t bestv = wasm_f32x4_splat(3.40282347e+38f), best_at = wasm_i32x4_splat(-1);
+  for (int j = 1; j <= count; j += 4) {
+    const int last = count - j;
+    const float *p0 = lat->fpoints + 8 * list[j];
+    const float *p1 = lat->fpoints + 8 * list[j + (last >= 1)];
+    const float *p2 = lat->fpoints + 8 * list[j + (last >= 2 ? 2 : 0)];
+    const float *p3 = lat->fpoints + 8 * list[j + (last >= 3 ? 3 : 0)];
+    v128_t c[8] = {wasm_v128_load(p0), wasm_v128_load(p1), wasm_v128_load(p2), wasm_v128_load(p3),
+                   wasm_v128_load(p0 + 4), wasm_v128_load(p1 + 4), wasm_v128_load(p2 + 4), wasm_v128_load(p3 + 4)};
+    qs_transpose4(&c[0], &c[1], &c[2], &c[3]);
+    qs_transpose4(&c[4], &c[5], &c[6], &c[7]);
+    v128_t d2 = wasm_f32x4_splat(0.f);
+    for (int i = 0; i < 8; i++) {
+      const v128_t q = qs_select(wasm_f32x4_eq(c[i], one), g0, qs_select(wasm_f32x4_eq(c[i], three), g1, g2));
+      const v128_t diff = wasm_f32x4_sub(wasm_f32x4_mul(vscale, q), x[i]);
+      d2 = wasm_f32x4_add(d2, wasm_f32x4_mul(wasm_f32x4_mul(w[i], diff), diff));
+    }
+    const v128_t at = wasm_i32x4_add(wasm_i32x4_splat(j), wasm_i32x4_const(0, 1, 2, 3));
+    d2 = qs_select(wasm_i32x4_gt(at, wasm_i32x4_splat(count)), inf, d2);
+    const v128_t better = wasm_f32x4_lt(d2, bestv);
+    bestv = qs_select(better, d2, bestv);
+    best_at = qs_select(better, at, best_at);
+  }
+  /* the least distance, and of the lanes holding it the earliest in list order */
+  const v128_t least = wasm_f32x4_eq(bestv, wasm_f32x4_splat(qs_hmin_f32x4(bestv)));
+  v128_t at = qs_select(least, best_at, wasm_i32x4_splat(INT32_MAX));
+  at = wasm_i32x4_min(at, wasm_i32x4_shuffle(at, at, 2, 3, 0, 1));
+  at = wasm_i32x4_min(at, wasm_i32x4_shuffle(at, at, 1, 0, 3, 2));
+  const int pos = wasm_i32x4_extract_lane(at, 0);
+  int best = pos >= 1 ? list[pos] : -1;
+  float best_score = 3.40282347e+38f; /* what the fallback starts from: nothing listed was nearer */
   if (best < 0) {
     for (int i = 0; i < lat->grid_size; i++) {
       const int8_t *pg = lat->points + 8 * i;
@@ -115,11 +143,27 @@ static void split_levels(const pair *pairs, int n, int i1, int i2, int8_t *L) {
   for (int j = i2; j < n; j++) L[pairs[j].index] = 2;
 }
 
+/* The running best of ggml's split search: a candidate (sumqx, sumq2) is taken when it beats it. */
+typedef struct {
+  float score, scale;
+  int i1, i2, shift;
+} split;
+
+static inline void consider(split *best, float sumqx, float sumq2, int i1, int i2, int shift) {
+  if (sumq2 > 0 && sumqx * sumqx > best->score * sumq2) {
+    best->scale = sumqx / sumq2;
+    best->score = best->scale * sumqx;
+    best->i1 = i1;
+    best->i2 = i2;
+    best->shift = shift;
+  }
+}
+
 /* ---- IQ1_S ---- */
 
 static void quantize_row_iq1_s(const qs_lattice *lat, const float *x, qs_block_iq1_s *y, int64_t nblocks, const float *quant_weights,
                                source_span span) {
-  float weight[32], scales[8], sumx[33], sumw[33];
+  float weight[32], scales[8], sumx[36], sumw[36];
   int8_t L[32], shifts[8];
   pair pairs[32];
   uint16_t index[4];
@@ -148,32 +192,44 @@ static void quantize_row_iq1_s(const qs_lattice *lat, const float *x, qs_block_i
         sumx[j + 1] = sumx[j] + weight[i] * xb[i];
         sumw[j + 1] = sumw[j] + weight[i];
       }
-      float best_score = -3.40282347e+38f, scale = max;
-      int besti1 = -1, besti2 = -1, best_shift = 0;
+      split best = {-3.40282347e+38f, max, -1, -1, 0};
+      for (int i = 33; i < 36; i++) sumx[i] = sumw[i] = 0; /* read by the last vector, masked off */
       for (int i1 = 0; i1 <= 32; i1++) {
-        for (int i2 = i1; i2 <= 32; i2++) {
-          const float s0 = sumx[i1] - sumx[0], s1 = sumx[i2] - sumx[i1], s2 = sumx[32] - sumx[i2];
-          const float w0 = sumw[i1] - sumw[0], w1 = sumw[i2] - sumw[i1], w2 = sumw[32] - sumw[i2];
-          float sumqx = s0 * X_P[0] + s1 * X_P[1] + s2 * X_P[2];
-          float sumq2 = w0 * X_P[0] * X_P[0] + w1 * X_P[1] * X_P[1] + w2 * X_P[2] * X_P[2];
-          if (sumq2 > 0 && sumqx * sumqx > best_score * sumq2) {
-            scale = sumqx / sumq2;
-            best_score = scale * sumqx;
-            besti1 = i1;
-            besti2 = i2;
-            best_shift = 1;
+        /* i2 = i1 … 32, four per vector: a vector none of whose candidates beats the current best
+         * (tested with the same float operations) changes nothing; otherwise its lanes are taken in
+         * ggml's order, exactly as its sequential scan would */
+        const v128_t s0 = wasm_f32x4_splat(sumx[i1] - sumx[0]), w0 = wasm_f32x4_splat(sumw[i1] - sumw[0]);
+        for (int i2 = i1; i2 <= 32; i2 += 4) {
+          const v128_t x2 = wasm_v128_load(sumx + i2), w2v = wasm_v128_load(sumw + i2);
+          const v128_t s1 = wasm_f32x4_sub(x2, wasm_f32x4_splat(sumx[i1])), s2 = wasm_f32x4_sub(wasm_f32x4_splat(sumx[32]), x2);
+          const v128_t w1 = wasm_f32x4_sub(w2v, wasm_f32x4_splat(sumw[i1])), w2 = wasm_f32x4_sub(wasm_f32x4_splat(sumw[32]), w2v);
+          v128_t qx[2], q2[2];
+          for (int sh = 0; sh < 2; sh++) {
+            const float *xs = sh == 0 ? X_P : X_M;
+            const v128_t a = wasm_f32x4_splat(xs[0]), b = wasm_f32x4_splat(xs[1]), c = wasm_f32x4_splat(xs[2]);
+            qx[sh] = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(s0, a), wasm_f32x4_mul(s1, b)), wasm_f32x4_mul(s2, c));
+            q2[sh] = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(w0, a), a), wasm_f32x4_mul(wasm_f32x4_mul(w1, b), b)),
+                                    wasm_f32x4_mul(wasm_f32x4_mul(w2, c), c));
           }
-          sumqx = s0 * X_M[0] + s1 * X_M[1] + s2 * X_M[2];
-          sumq2 = w0 * X_M[0] * X_M[0] + w1 * X_M[1] * X_M[1] + w2 * X_M[2] * X_M[2];
-          if (sumq2 > 0 && sumqx * sumqx > best_score * sumq2) {
-            scale = sumqx / sumq2;
-            best_score = scale * sumqx;
-            besti1 = i1;
-            besti2 = i2;
-            best_shift = -1;
+          const v128_t bs = wasm_f32x4_splat(best.score);
+          const v128_t valid = wasm_i32x4_le(wasm_i32x4_add(wasm_i32x4_splat(i2), wasm_i32x4_const(0, 1, 2, 3)), wasm_i32x4_splat(32));
+          v128_t any = wasm_i32x4_splat(0);
+          for (int sh = 0; sh < 2; sh++)
+            any = wasm_v128_or(any, wasm_v128_and(wasm_f32x4_gt(q2[sh], wasm_f32x4_splat(0.f)),
+                                                  wasm_f32x4_gt(wasm_f32x4_mul(qx[sh], qx[sh]), wasm_f32x4_mul(bs, q2[sh]))));
+          if (!wasm_v128_any_true(wasm_v128_and(any, valid))) continue;
+          float qxs[2][4], q2s[2][4];
+          for (int sh = 0; sh < 2; sh++) {
+            wasm_v128_store(qxs[sh], qx[sh]);
+            wasm_v128_store(q2s[sh], q2[sh]);
           }
+          for (int l = 0; l < 4 && i2 + l <= 32; l++)
+            for (int sh = 0; sh < 2; sh++) consider(&best, qxs[sh][l], q2s[sh][l], i1, i2 + l, sh == 0 ? 1 : -1);
         }
       }
+      float scale = best.scale;
+      const int besti1 = best.i1, besti2 = best.i2;
+      int best_shift = best.shift;
       if (besti1 < 0 || besti2 < 0 || best_shift == 0) {
         scales[ib] = 0;
         shifts[ib] = 1;
@@ -264,7 +320,7 @@ static void quantize_row_iq1_m(const qs_lattice *lat, const float *x, qs_block_i
       float best_score = -3.40282347e+38f, scale = max;
       int besti1 = -1, besti2 = -1, best_k = -1;
       /* prefix sums per half of the block, since each half has its own shift */
-      float px[2][17], pw[2][17];
+      float px[2][20], pw[2][20];
       px[0][0] = px[1][0] = pw[0][0] = pw[1][0] = 0;
       for (int j = 0; j < 16; j++) {
         const int i = pairs[j].index, h = i < 8 ? 0 : 1;
@@ -277,35 +333,45 @@ static void quantize_row_iq1_m(const qs_lattice *lat, const float *x, qs_block_i
       const float p2 = X_P[2], m2 = X_M[2];
       const float cp1 = X_P[0] * X_P[0] - X_P[1] * X_P[1], cp2 = X_P[1] * X_P[1] - X_P[2] * X_P[2];
       const float cm1 = X_M[0] * X_M[0] - X_M[1] * X_M[1], cm2 = X_M[1] * X_M[1] - X_M[2] * X_M[2];
+      for (int h = 0; h < 2; h++)
+        for (int i = 17; i < 20; i++) px[h][i] = pw[h][i] = 0; /* read by the last vector, masked off */
+      split best = {best_score, scale, -1, -1, -1};
       for (int i1 = 0; i1 <= 16; i1++) {
-        for (int i2 = i1; i2 <= 16; i2++) {
-          float qx_p[2], qx_m[2], q2_p[2], q2_m[2], sumqx[4], sumq2[4];
+        /* i2 = i1 … 16, four per vector, with the exact pre-filter of IQ1_S's search */
+        for (int i2 = i1; i2 <= 16; i2 += 4) {
+          v128_t qx_p[2], qx_m[2], q2_p[2], q2_m[2];
           for (int h = 0; h < 2; h++) {
-            const float sx = px[h][i1] + px[h][i2];
-            qx_p[h] = txs[h] * p2 - sx;
-            qx_m[h] = txs[h] * m2 - sx;
-            q2_p[h] = tws[h] * p2 * p2 + pw[h][i1] * cp1 + pw[h][i2] * cp2;
-            q2_m[h] = tws[h] * m2 * m2 + pw[h][i1] * cm1 + pw[h][i2] * cm2;
+            const v128_t sx = wasm_f32x4_add(wasm_f32x4_splat(px[h][i1]), wasm_v128_load(px[h] + i2));
+            qx_p[h] = wasm_f32x4_sub(wasm_f32x4_splat(txs[h] * p2), sx);
+            qx_m[h] = wasm_f32x4_sub(wasm_f32x4_splat(txs[h] * m2), sx);
+            const v128_t pw2 = wasm_v128_load(pw[h] + i2);
+            q2_p[h] = wasm_f32x4_add(wasm_f32x4_splat(tws[h] * p2 * p2 + pw[h][i1] * cp1), wasm_f32x4_mul(pw2, wasm_f32x4_splat(cp2)));
+            q2_m[h] = wasm_f32x4_add(wasm_f32x4_splat(tws[h] * m2 * m2 + pw[h][i1] * cm1), wasm_f32x4_mul(pw2, wasm_f32x4_splat(cm2)));
           }
-          sumqx[0] = qx_p[0] + qx_p[1];
-          sumqx[1] = qx_p[0] + qx_m[1];
-          sumqx[2] = qx_m[0] + qx_p[1];
-          sumqx[3] = qx_m[0] + qx_m[1];
-          sumq2[0] = q2_p[0] + q2_p[1];
-          sumq2[1] = q2_p[0] + q2_m[1];
-          sumq2[2] = q2_m[0] + q2_p[1];
-          sumq2[3] = q2_m[0] + q2_m[1];
+          const v128_t sqx[4] = {wasm_f32x4_add(qx_p[0], qx_p[1]), wasm_f32x4_add(qx_p[0], qx_m[1]), wasm_f32x4_add(qx_m[0], qx_p[1]),
+                                 wasm_f32x4_add(qx_m[0], qx_m[1])};
+          const v128_t sq2[4] = {wasm_f32x4_add(q2_p[0], q2_p[1]), wasm_f32x4_add(q2_p[0], q2_m[1]), wasm_f32x4_add(q2_m[0], q2_p[1]),
+                                 wasm_f32x4_add(q2_m[0], q2_m[1])};
+          const v128_t bs = wasm_f32x4_splat(best.score);
+          v128_t any = wasm_i32x4_splat(0);
+          for (int k = 0; k < 4; k++)
+            any = wasm_v128_or(any, wasm_v128_and(wasm_f32x4_gt(sq2[k], wasm_f32x4_splat(0.f)),
+                                                  wasm_f32x4_gt(wasm_f32x4_mul(sqx[k], sqx[k]), wasm_f32x4_mul(bs, sq2[k]))));
+          const v128_t valid = wasm_i32x4_le(wasm_i32x4_add(wasm_i32x4_splat(i2), wasm_i32x4_const(0, 1, 2, 3)), wasm_i32x4_splat(16));
+          if (!wasm_v128_any_true(wasm_v128_and(any, valid))) continue;
+          float qxs[4][4], q2s[4][4];
           for (int k = 0; k < 4; k++) {
-            if (sumq2[k] > 0 && sumqx[k] * sumqx[k] > best_score * sumq2[k]) {
-              scale = sumqx[k] / sumq2[k];
-              best_score = scale * sumqx[k];
-              besti1 = i1;
-              besti2 = i2;
-              best_k = k;
-            }
+            wasm_v128_store(qxs[k], sqx[k]);
+            wasm_v128_store(q2s[k], sq2[k]);
           }
+          for (int l = 0; l < 4 && i2 + l <= 16; l++)
+            for (int k = 0; k < 4; k++) consider(&best, qxs[k][l], q2s[k][l], i1, i2 + l, k);
         }
       }
+      scale = best.scale;
+      besti1 = best.i1;
+      besti2 = best.i2;
+      best_k = best.shift;
       if (besti1 < 0 || besti2 < 0 || best_k < 0) {
         scales[ib] = 0;
         shifts[ib] = 0;
