@@ -20,7 +20,17 @@ const kernels = await loadKernelsFromDisk();
 
 /** ggml aborts the process on these (non-finite weights and distances reach a GGML_ASSERT). */
 const ABORTING = new Set(['huge magnitudes', 'infinities and a NaN']);
-const VALUES = Object.entries(DISTRIBUTIONS).filter(([name]) => !ABORTING.has(name));
+const VALUES: [string, Fill][] = [
+  ...Object.entries(DISTRIBUTIONS).filter(([name]) => !ABORTING.has(name)),
+  // blocks (of 32, or the 16s of IQ2_XS/IQ2_S) that are zero or under each type's all-zero threshold
+  // (1e-15, IQ1_S 1e-12, IQ1_M 1e-7, IQ3_XXS/IQ2_S 1e-8) inside super-blocks that are not: the paths that
+  // skip a block (IQ3_S then writes later blocks' indices and signs one block early, as ggml does)
+  ['empty blocks among normal ones', (n, seed) => {
+    const g = gaussian(rng(seed));
+    const scale = [0, 1, 1e-9, 1, 1e-13, 1, 3e-8, 1, 1e-16, 0.5];
+    return Float32Array.from({ length: n }, (_, i) => (i % 32 < 16 && Math.floor(i / 32) % 3 === 2 ? 0 : scale[Math.floor(i / 32) % scale.length] * g()));
+  }],
+];
 
 /** Importance weight distributions: an imatrix's typical spread, and the corners. */
 const WEIGHTS: Record<string, Fill> = {
