@@ -25,3 +25,4 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 node scripts/build-wasm.mjs
+node scripts/build-cli.mjs

@@ -132,8 +132,8 @@ test('output metadata: input order kept, version and file type moved to the end,
 test('refused: options Quantsmith cannot honour', () => {
   const m = model(1, [w('blk.0.attn_q.weight', [256, 256]), w('blk.0.ffn_up.weight', [48, 64])]);
   refuses(m, { ftype: 'Q4_0', includeWeights: ['attn'], excludeWeights: ['ffn'] }, /--include-weights and --exclude-weights cannot be used together/);
-  refuses(m, { ftype: 'Q4_0', tensorTypes: [{ pattern: 'attn_q', type: 'tq1_0' }] }, /--tensor-type 'attn_q': Quantsmith cannot produce type tq1_0/);
-  refuses(m, { ftype: 'Q4_0', tensorTypes: [{ pattern: 'nothing matches', type: 'q8_1' }] }, /Quantsmith cannot produce type q8_1/);
+  refuses(m, { ftype: 'Q4_0', tensorTypes: [{ pattern: 'attn_q', type: 'q8_1' }] }, /--tensor-type 'attn_q': Quantsmith cannot produce type q8_1/);
+  refuses(m, { ftype: 'Q4_0', tensorTypes: [{ pattern: 'nothing matches', type: 'q8_K' }] }, /Quantsmith cannot produce type q8_K/);
   refuses(m, { ftype: 'Q4_0', outputTensorType: 'iq2_xs' }, /--output-tensor-type: type iq2_xs requires an importance matrix/);
   refuses(m, { ftype: 'Q4_0', tokenEmbeddingType: 'q8_K' }, /--token-embedding-type: Quantsmith cannot produce type q8_K/);
   refuses(m, { ftype: 'Q4_0', tensorTypes: [{ pattern: 'attn_q', type: 'q4_q' }] }, /invalid ggml type 'q4_q'/);
