@@ -7,6 +7,7 @@
 #include <math.h>
 #include "quantsmith.h"
 #include "iq_lattice.h"
+#include <wasm_simd128.h>
 
 typedef struct { qs_half d; uint16_t qs[QS_QK_K / 8]; } qs_block_iq2_xxs;
 typedef struct { qs_half d; uint16_t qs[QS_QK_K / 8]; uint8_t scales[QS_QK_K / 32]; } qs_block_iq2_xs;
@@ -87,6 +88,18 @@ static inline float qs_scan_max(const float *x, int n) {
 /* A block scale → its 4-bit (or 3-bit) code against the super-block scale d = 1/id. */
 static inline int qs_iq_scale_code(float id, float scale, int max_code) {
   return qs_clamp_int(qs_nearest_int(0.5f * (id * scale - 1)), 0, max_code);
+}
+
+/* After a scan that keeps, per lane, the least distance seen (`best`, from FLT_MAX, updated on a strict
+ * `<`) and its position in the list (`best_at`, -1 if none): the position the scalar scan over the
+ * whole list would keep, i.e. the earliest position of the least distance; -1 if no lane found one. */
+static inline int qs_first_least(v128_t best, v128_t best_at) {
+  v128_t m = wasm_f32x4_min(best, wasm_i32x4_shuffle(best, best, 2, 3, 0, 1));
+  m = wasm_f32x4_min(m, wasm_i32x4_shuffle(m, m, 1, 0, 3, 2));
+  v128_t at = wasm_v128_bitselect(best_at, wasm_i32x4_splat(INT32_MAX), wasm_f32x4_eq(best, m));
+  at = wasm_i32x4_min(at, wasm_i32x4_shuffle(at, at, 2, 3, 0, 1));
+  at = wasm_i32x4_min(at, wasm_i32x4_shuffle(at, at, 1, 0, 3, 2));
+  return wasm_i32x4_extract_lane(at, 0);
 }
 
 #endif

@@ -91,12 +91,7 @@ static int best_neighbour(const qs_lattice *lat, const uint16_t *list, const flo
     bestv = qs_select(better, d2, bestv);
     best_at = qs_select(better, at, best_at);
   }
-  /* the least distance, and of the lanes holding it the earliest in list order */
-  const v128_t least = wasm_f32x4_eq(bestv, wasm_f32x4_splat(qs_hmin_f32x4(bestv)));
-  v128_t at = qs_select(least, best_at, wasm_i32x4_splat(INT32_MAX));
-  at = wasm_i32x4_min(at, wasm_i32x4_shuffle(at, at, 2, 3, 0, 1));
-  at = wasm_i32x4_min(at, wasm_i32x4_shuffle(at, at, 1, 0, 3, 2));
-  const int pos = wasm_i32x4_extract_lane(at, 0);
+  const int pos = qs_first_least(bestv, best_at);
   int best = pos >= 1 ? list[pos] : -1;
   float best_score = 3.40282347e+38f; /* what the fallback starts from: nothing listed was nearer */
   if (best < 0) {

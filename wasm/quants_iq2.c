@@ -46,14 +46,8 @@ static int best_neighbour8(const qs_lattice *lat, const uint16_t *list, const fl
     best = qs_select(better, d2, best);
     best_at = qs_select(better, at, best_at);
   }
-  float bests[4];
-  int32_t ats[4];
-  wasm_v128_store(bests, best);
-  wasm_v128_store(ats, best_at);
-  int pick = -1;
-  for (int l = 0; l < 4; l++)
-    if (ats[l] >= 0 && (pick < 0 || bests[l] < bests[pick] || (bests[l] == bests[pick] && ats[l] < ats[pick]))) pick = l;
-  const int index = pick < 0 ? list[1] : list[ats[pick]]; /* none: only for NaN distances, where ggml aborts */
+  const int pos = qs_first_least(best, best_at);
+  const int index = list[pos >= 1 ? pos : 1]; /* none: only for NaN distances, where ggml aborts */
   const int8_t *pg = lat->points + 8 * index;
   for (int i = 0; i < 8; i++) L[i] = (int8_t)((pg[i] - 1) / 2);
   return index;

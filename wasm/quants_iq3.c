@@ -44,12 +44,7 @@ static int best_neighbour4(const qs_lattice *lat, int key, const group_lanes *g,
     best = qs_select(better, d2, best);
     best_at = qs_select(better, wasm_i32x4_add(wasm_i32x4_splat(j), wasm_i32x4_const(0, 1, 2, 3)), best_at);
   }
-  /* the least distance, and of the lanes holding it the earliest in list order */
-  const v128_t least = wasm_f32x4_eq(best, wasm_f32x4_splat(qs_hmin_f32x4(best)));
-  v128_t at = qs_select(least, best_at, wasm_i32x4_splat(INT32_MAX));
-  at = wasm_i32x4_min(at, wasm_i32x4_shuffle(at, at, 2, 3, 0, 1));
-  at = wasm_i32x4_min(at, wasm_i32x4_shuffle(at, at, 1, 0, 3, 2));
-  const int pos = wasm_i32x4_extract_lane(at, 0);
+  const int pos = qs_first_least(best, best_at);
   const int index = list[1 + (pos >= 0 ? pos : 0)]; /* none (-1): only for NaN distances, where ggml aborts */
   const int8_t *pg = lat->points + 4 * index;
   for (int i = 0; i < 4; i++) L[i] = (int8_t)((pg[i] - 1) / 2);
