@@ -1,6 +1,6 @@
 // Shared by the codebook quants (quants_iq1.c, quants_iq2.c, quants_iq3.c): their block layouts
-// (byte-for-byte ggml-common.h's), their kernel prototypes, and the steps every one of ggml's
-// quantize_row_iq*_impl routines repeats in the same float order.
+// (byte-for-byte ggml-common.h's), the steps every one of ggml's quantize_row_iq*_impl routines
+// repeats (in the same float order), and the lane pick of their vector neighbour scans.
 #ifndef QUANTSMITH_QUANTS_IQ_H
 #define QUANTSMITH_QUANTS_IQ_H
 
