@@ -15,15 +15,22 @@
  * levels written to L. Four neighbours at a time, one per lane, each lane summing its 8 terms in the
  * reference order; the winner is the first in list order of least distance, as the scalar scan's
  * strict `<` keeps it (NaN distances never win). */
-static int best_neighbour8(const qs_lattice *lat, const uint16_t *list, const float *xval, const float *weight, float scale,
-                           int8_t *L) {
+typedef struct {
+  v128_t x[8], w[8]; /* a group's magnitudes and neighbour weights, each splatted across the lanes */
+} group_lanes;
+
+static void splat_groups(int groups, const float *xval, const float *waux, group_lanes *g) {
+  for (int k = 0; k < groups; k++)
+    for (int i = 0; i < 8; i++) {
+      g[k].x[i] = wasm_f32x4_splat(xval[8 * k + i]);
+      g[k].w[i] = wasm_f32x4_splat(waux[8 * k + i]);
+    }
+}
+
+static int best_neighbour8(const qs_lattice *lat, const uint16_t *list, const group_lanes *g, float scale, int8_t *L) {
   const int count = list[0];
   const v128_t vscale = wasm_f32x4_splat(scale), inf = wasm_f32x4_splat(__builtin_inff());
-  v128_t x[8], w[8];
-  for (int i = 0; i < 8; i++) {
-    x[i] = wasm_f32x4_splat(xval[i]);
-    w[i] = wasm_f32x4_splat(weight[i]);
-  }
+  const v128_t *x = g->x, *w = g->w;
   v128_t best = wasm_f32x4_splat(3.40282347e+38f), best_at = wasm_i32x4_splat(-1);
   for (int j = 1; j <= count; j += 4) {
     const int last = count - j; /* lanes beyond it are padding */
@@ -53,20 +60,24 @@ static int best_neighbour8(const qs_lattice *lat, const uint16_t *list, const fl
   return index;
 }
 
-/* Levels of a group of 8 at inverse scale id; returns its key. */
+/* Levels of a group of 8 at inverse scale id, ggml's nearest_int(0.5·(id·x − 1)) clamped to 0..2 (four
+ * per vector), written to L; returns the group's key (2 bits per level). */
 static inline int group_key(const float *xval, float id, int8_t *L) {
-  int key = 0;
-  for (int i = 0; i < 8; i++) {
-    L[i] = (int8_t)qs_clamp_int(qs_nearest_int(0.5f * (id * xval[i] - 1)), 0, KMAXQ - 1);
-    key |= L[i] << (2 * i);
-  }
-  return key;
+  const v128_t vid = wasm_f32x4_splat(id), half = wasm_f32x4_splat(0.5f), one = wasm_f32x4_splat(1.f);
+  const v128_t lo = qs_clamp_i32x4(qs_nearest_int_f32x4(wasm_f32x4_mul(half, wasm_f32x4_sub(wasm_f32x4_mul(vid, wasm_v128_load(xval)), one))), 0, KMAXQ - 1);
+  const v128_t hi = qs_clamp_i32x4(qs_nearest_int_f32x4(wasm_f32x4_mul(half, wasm_f32x4_sub(wasm_f32x4_mul(vid, wasm_v128_load(xval + 4)), one))), 0, KMAXQ - 1);
+  const v128_t bytes = wasm_i8x16_narrow_i16x8(wasm_i16x8_narrow_i32x4(lo, hi), wasm_i16x8_narrow_i32x4(lo, hi));
+  wasm_v128_store64_lane(L, bytes, 0);
+  v128_t key = wasm_i32x4_add(wasm_i32x4_mul(lo, wasm_i32x4_const(1, 4, 16, 64)), wasm_i32x4_mul(hi, wasm_i32x4_const(256, 1024, 4096, 16384)));
+  key = wasm_i32x4_add(key, wasm_i32x4_shuffle(key, key, 2, 3, 0, 1));
+  key = wasm_i32x4_add(key, wasm_i32x4_shuffle(key, key, 1, 0, 3, 2));
+  return wasm_i32x4_extract_lane(key, 0);
 }
 
 /* The levels of group L on the grid: the key's grid point, or its best neighbour at this scale. */
-static inline int snap_group(const qs_lattice *lat, const float *xval, const float *waux, float scale, int8_t *L, int key) {
+static inline int snap_group(const qs_lattice *lat, const group_lanes *g, float scale, int8_t *L, int key) {
   const int32_t m = lat->map[key];
-  return m >= 0 ? m : best_neighbour8(lat, qs_lattice_neighbours(lat, m), xval, waux, scale, L);
+  return m >= 0 ? m : best_neighbour8(lat, qs_lattice_neighbours(lat, m), g, scale, L);
 }
 
 static inline void block_sums(int n, const float *weight, const float *xval, const int8_t *L, float *sumqx, float *sumq2) {
@@ -161,11 +172,13 @@ static int search_block_xxs(const qs_lattice *lat, const float *xval, const floa
   float scale = make_qp_quants(32, KMAXQ + 1, xval, weight);
   const float eff_max = scale * KMAXQ;
   if (eff_max <= 0) return 0;
+  group_lanes g[4];
+  splat_groups(4, xval, waux, g);
   float best = 0;
   for (int is = -6; is <= 6; is++) {
     const float id = (2 * KMAXQ - 1 + is * 0.1f) / eff_max;
     const float this_scale = 1 / id;
-    for (int k = 0; k < 4; k++) snap_group(lat, xval + 8 * k, waux + 8 * k, this_scale, Laux + 8 * k, group_key(xval + 8 * k, id, Laux + 8 * k));
+    for (int k = 0; k < 4; k++) snap_group(lat, &g[k], this_scale, Laux + 8 * k, group_key(xval + 8 * k, id, Laux + 8 * k));
     float sumqx, sumq2;
     block_sums(32, weight, xval, Laux, &sumqx, &sumq2);
     if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
@@ -178,7 +191,7 @@ static int search_block_xxs(const qs_lattice *lat, const float *xval, const floa
     const float id = 1 / scale;
     for (int k = 0; k < 4; k++) {
       int8_t levels[8];
-      const int index = snap_group(lat, xval + 8 * k, waux + 8 * k, scale, L + 8 * k, group_key(xval + 8 * k, id, levels));
+      const int index = snap_group(lat, &g[k], scale, L + 8 * k, group_key(xval + 8 * k, id, levels));
       const int8_t *pg = lat->points + 8 * index;
       for (int i = 0; i < 8; i++) L[8 * k + i] = (int8_t)((pg[i] - 1) / 2);
     }
@@ -245,6 +258,8 @@ static void quantize_row_iq2_xxs(const qs_lattice *lat, const float *x, qs_block
 static float search_block16(const qs_lattice *lat, const float *xval, const float *weight, const float *waux, float max, int8_t *L) {
   int8_t Laux[16];
   int on_grid[2] = {1, 1}, on_grid_aux[2];
+  group_lanes g[2];
+  splat_groups(2, xval, waux, g);
   float best = 0;
   float scale = max / (2 * KMAXQ - 1);
   for (int is = -9; is <= 9; is++) {
@@ -253,7 +268,7 @@ static float search_block16(const qs_lattice *lat, const float *xval, const floa
     for (int k = 0; k < 2; k++) {
       const int key = group_key(xval + 8 * k, id, Laux + 8 * k);
       on_grid_aux[k] = lat->map[key] >= 0;
-      snap_group(lat, xval + 8 * k, waux + 8 * k, this_scale, Laux + 8 * k, key);
+      snap_group(lat, &g[k], this_scale, Laux + 8 * k, key);
     }
     float sumqx, sumq2;
     block_sums(16, weight, xval, Laux, &sumqx, &sumq2);
@@ -269,7 +284,7 @@ static float search_block16(const qs_lattice *lat, const float *xval, const floa
     const float id = 1 / scale;
     for (int k = 0; k < 2; k++) {
       if (on_grid[k]) continue;
-      snap_group(lat, xval + 8 * k, waux + 8 * k, scale, L + 8 * k, group_key(xval + 8 * k, id, L + 8 * k));
+      snap_group(lat, &g[k], scale, L + 8 * k, group_key(xval + 8 * k, id, L + 8 * k));
     }
     float sumqx, sumq2;
     block_sums(16, weight, xval, L, &sumqx, &sumq2);
