@@ -112,7 +112,12 @@ const modelDouble = withDouble ? ensureBenchModel(BENCH_MODELS.double, log) : un
 const sourceBytes = size(model);
 const imatrix = ensureBenchImatrix(BENCH_MODELS.base, log);
 /** jobs with the imatrix: their ftype, passed with --imatrix to llama-quantize and the CLI */
-const IMATRIX_JOBS = { 'Q4_K_M + imatrix': 'Q4_K_M' } as const satisfies Partial<Record<JobName, string>>;
+const IMATRIX_JOBS = {
+  'Q4_K_M + imatrix': 'Q4_K_M',
+  // the codebook quants (issue #8's goal: at least 1.25x llama-quantize); scripts/bench-kernels-iq.ts times their kernels alone
+  'IQ2_XS + imatrix': 'IQ2_XS',
+  'IQ3_XXS + imatrix': 'IQ3_XXS',
+} as const satisfies Partial<Record<JobName, string>>;
 type QuantJob = 'Q4_K_M' | 'Q8_0' | keyof typeof IMATRIX_JOBS;
 const NATIVE_JOBS: readonly QuantJob[] = ['Q4_K_M', 'Q8_0', ...(Object.keys(IMATRIX_JOBS) as (keyof typeof IMATRIX_JOBS)[])];
 const withImatrix = (job: QuantJob): job is keyof typeof IMATRIX_JOBS => job in IMATRIX_JOBS;

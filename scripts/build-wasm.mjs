@@ -13,7 +13,8 @@ const force = process.argv.includes('--force');
 
 const sources = readdirSync(srcDir).filter((f) => /\.(c|h|def)$/.test(f)).map((f) => join(srcDir, f));
 const cFiles = sources.filter((f) => f.endsWith('.c')).sort();
-const inputs = [...sources, fileURLToPath(import.meta.url)];
+const grids = readdirSync(join(srcDir, 'grids')).map((f) => join(srcDir, 'grids', f)); // codebooks, see gen-iq-grids.mjs
+const inputs = [...sources, ...grids, fileURLToPath(import.meta.url)];
 
 if (!force && existsSync(output)) {
   const built = statSync(output).mtimeMs;

@@ -2,7 +2,7 @@
 
 export type LegName = 'llama-quantize' | 'CLI' | 'Chromium';
 /** `+ imatrix`: with the model's synthetic importance matrix (scripts/bench/imatrix.ts) */
-export type JobName = 'Q4_K_M' | 'Q8_0' | 'Q4_K_M + imatrix' | 'read only';
+export type JobName = 'Q4_K_M' | 'Q8_0' | 'Q4_K_M + imatrix' | 'IQ2_XS + imatrix' | 'IQ3_XXS + imatrix' | 'read only';
 
 export interface Measured {
   readonly seconds: number;

@@ -11,11 +11,12 @@ import { openNodeFile } from '../../web/src/io/node-file.ts';
 import { readGgufHeader } from '../../web/src/core/formats/gguf/reader.ts';
 import { GgmlType } from '../../web/src/core/quant/ggml-types.ts';
 import { oracleDequantizeRows, oracleQuantizeRows, oracleRequiresImatrix } from './llama-cpp.ts';
+import { CODEBOOK_TYPES } from './kernels-iq-data.ts';
 import { DISTRIBUTIONS, SOURCES, asSource, firstDifference, gaussian, rng } from './kernels-data.ts';
 import { SHARED_F16_GGUF, SHARED_MODEL_DIR } from '../helpers/paths.ts';
 
 const kernels = await loadKernelsFromDisk();
-const WEIGHTED = kernels.types.filter((t) => t.importance !== 'pending');
+const WEIGHTED = kernels.types.filter((t) => t.importance !== 'pending' && !CODEBOOK_TYPES.has(t.id)); // those: kernels-iq*.test.ts
 
 /** Importance weight distributions: what imatrices hold, and the corners the weighted searches branch on. */
 const WEIGHTS: Record<string, (n: number, seed: number) => Float32Array> = {

@@ -6,10 +6,11 @@ import assert from 'node:assert/strict';
 import { loadKernelsFromDisk } from '../../web/src/io/node-wasm.ts';
 import { GGML_TYPES, GgmlType } from '../../web/src/core/quant/ggml-types.ts';
 import { oracleDequantizeRows, oracleFp32ToBf16, oracleFp32ToFp16, oracleQuantizeRows } from './llama-cpp.ts';
+import { CODEBOOK_TYPES } from './kernels-iq-data.ts';
 import { DISTRIBUTIONS, SOURCES, asSource, bytesOf, firstDifference, rng } from './kernels-data.ts';
 
 const kernels = await loadKernelsFromDisk();
-const KERNEL_TYPES = GGML_TYPES.filter((t) => t.kernel);
+const KERNEL_TYPES = GGML_TYPES.filter((t) => t.kernel && !CODEBOOK_TYPES.has(t.id)); // those: kernels-iq*.test.ts
 
 function rowLengths(blockSize: number): number[] {
   return blockSize === 256 ? [256, 512, 2816] : [Math.max(32, blockSize), 256, 2816];

@@ -181,8 +181,8 @@ test('refused: models llama.cpp cannot load or convert', () => {
     { ftype: 'Q4_0' }, /key llama.block_count has wrong type i32 but expected type u32/);
   refuses(model(1, t), { ftype: 'Q4_0', kvOverrides: [{ key: 'llama.block_count', type: 'int', value: 0 }] }, /block_count is 0/);
   refuses(model(1, [w('blk.0.attn_q.weight', [256, 256], GgmlType.I32)]), { ftype: 'Q4_0' }, /cannot dequantize\/convert tensor type i32/);
-  refuses(model(1, [w('blk.0.attn_q.weight', [256, 256], GgmlType.IQ2_XXS)]), { ftype: 'Q4_0', allowRequantize: true },
-    /Quantsmith cannot dequantize type iq2_xxs/);
+  refuses(model(1, [w('blk.0.attn_q.weight', [256, 256], GgmlType.Q8_K)]), { ftype: 'Q4_0', allowRequantize: true },
+    /Quantsmith cannot dequantize type q8_K/);
   refuses(model(1, [w('blk.0.attn_q.weight', [256, 256], GgmlType.Q4_0)]), { ftype: 'Q8_0' }, /requantizing from type q4_0 is disabled/);
   refuses(model(1, [w('blk.0.attn_q.weight', [256, 256], 77)]), { ftype: 'Q8_0' }, /unknown ggml type 77/);
   // an already-quantized tensor of a type Quantsmith has no kernel for is fine when it is only copied

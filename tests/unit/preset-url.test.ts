@@ -74,7 +74,7 @@ test('malformed links name what is wrong', () => {
   assert.match(malformed('pure=maybe'), /pure: expected no value, got 'maybe'/);
   assert.match(malformed('type=Q8_0&type=Q4_0'), /option 'type' is given twice/);
   assert.match(malformed('output-tensor-type=q7_K'), /invalid ggml type 'q7_K'/);
-  assert.match(malformed('output-tensor-type=iq2_xxs'), /cannot write iq2_xxs/);
+  assert.match(malformed('output-tensor-type=q8_K'), /cannot write q8_K/);
   assert.match(malformed('tensor-type=attn_v'), /expected REGEX=TYPE/);
   assert.match(malformed('tensor-type=attn_(v%3Dq8_0'), /not a valid regular expression/);
   assert.match(malformed('override-kv=general.name%3Dstring:x'), /invalid type for KV override/);
