@@ -24,6 +24,7 @@ import { writeSyntheticModel, type SyntheticModelSpec } from '../fixtures/synthe
 import { quantizeWithEngine } from '../helpers/engine.ts';
 import { scratchDir } from '../helpers/paths.ts';
 import { oracleQuantizeFile, oracleQuietLogs } from './llama-cpp.ts';
+import { toOracleOptions } from './plan-support.ts';
 
 const dir = scratchDir();
 oracleQuietLogs();
@@ -60,7 +61,7 @@ for (const spec of HARDENING_SPECS) {
       }
     });
     for (const f of refused) {
-      assert.notEqual(oracleQuantizeFile(input, join(dir, `${spec.id}-${f.name}.refused.gguf`), { ftype: f.id }), 0, `llama.cpp writes ${f.name}, which Quantsmith refuses`);
+      assert.notEqual(oracleQuantizeFile(input, join(dir, `${spec.id}-${f.name}.refused.gguf`), toOracleOptions({ ftype: f.name })), 0, `llama.cpp writes ${f.name}, which Quantsmith refuses`);
     }
     const written = writable.filter((f) => !refused.includes(f));
     const outputs = written.map((f) => ({ options: { ftype: f.name }, path: join(dir, `${spec.id}-${f.name}.ours.gguf`) }));
@@ -69,7 +70,7 @@ for (const spec of HARDENING_SPECS) {
     let lastUnpadded = 0;
     for (const f of written) {
       const theirs = join(dir, `${spec.id}-${f.name}.llama.gguf`);
-      assert.equal(oracleQuantizeFile(input, theirs, { ftype: f.id }), 0, `llama.cpp failed on ${f.name}`);
+      assert.equal(oracleQuantizeFile(input, theirs, toOracleOptions({ ftype: f.name })), 0, `llama.cpp failed on ${f.name}`);
       const a = readFileSync(join(dir, `${spec.id}-${f.name}.ours.gguf`));
       const b = readFileSync(theirs);
       assert.ok(a.equals(b), `${spec.id} ${f.name}: ${firstDifference(a, b)}`);
