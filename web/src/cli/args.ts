@@ -27,7 +27,6 @@ quantize options (as llama-quantize names them):`,
   usageLines('-o, --output PATH', 'the GGUF to write (written under a temporary name, renamed when complete)'),
   usageLines('--threads N', 'worker threads (default: all cores)'),
   ...QUANTIZE_OPTION_TABLE.map((r) => usageLines(r.metavar ? `${r.flag} ${r.metavar}` : r.flag, r.help)),
-  usageLines('--dry-run', 'print the plan (tensor → type) and the exact output size; write nothing'),
   usageLines('--list-types', 'list the quantization types'),
   usageLines('-h, --help', 'this text'),
 ].join('\n');
@@ -75,7 +74,6 @@ function parseQuantize(args: readonly string[]): CliArgs {
     type: { type: 'string', short: 't' },
     threads: { type: 'string' },
     ...tableParseOptions(),
-    'dry-run': { type: 'boolean' },
     'list-types': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
