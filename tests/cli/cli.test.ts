@@ -168,6 +168,11 @@ test('Q2_K_S is refused because it needs an importance matrix, as llama.cpp refu
   const r = cli('quantize', SHARED_F16_GGUF, '-o', join(dir, 'q2ks.gguf'), '-t', 'Q2_K_S');
   assertOneLineError(r, /importance matrix/i);
   assert.equal(existsSync(join(dir, 'q2ks.gguf')), false);
+  // --dry-run plans it anyway, as llama-quantize's does, and says a run would need one
+  const dry = cli('quantize', SHARED_F16_GGUF, '-t', 'Q2_K_S', '--dry-run');
+  assert.equal(dry.status, 0, dry.stderr);
+  assert.match(dry.stdout, /^note: this quantization requires an importance matrix \(--imatrix\): tensor blk\.0\.attn_k\.weight would be q2_K; a run without one is refused$/m);
+  assert.match(dry.stdout, /^Q2_K_S: \d+ bytes/m);
 });
 
 test('the input cannot be the output', () => {

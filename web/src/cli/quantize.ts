@@ -68,6 +68,7 @@ export async function quantizeCommand(args: QuantizeArgs, out: (line: string) =>
         out(`${t.name.padEnd(width)}  ${`[${t.shape.join(', ')}]`.padEnd(22)}  ${from.padEnd(7)} -> ${to}`);
       }
       if (planned.plan.missingKernel) out(`note: ${planned.plan.missingKernel}`);
+      if (planned.plan.imatrixRequired) out(`note: ${planned.plan.imatrixRequired}; a run without one is refused`);
       if (planned.plan.imatrixEntries > 0) out(`importance matrix: ${planned.plan.imatrixEntries} entries used`);
       out(`${args.type}: ${planned.size} bytes (${formatBytes(planned.size)}), ${percent(planned.size, source.sizeBytes)} of the ${formatBytes(source.sizeBytes)} source; nothing written (--dry-run)`);
       return;

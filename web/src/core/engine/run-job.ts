@@ -54,7 +54,10 @@ export async function runJob(
   try {
     // a refused plan aborts the sinks like any other failure: no output is left behind
     const planned = outputs.map((o) => planOutput(source, o.options));
-    for (const p of planned) if (p.plan.missingKernel) throw new QuantsmithError(p.plan.missingKernel);
+    for (const p of planned) {
+      const refusal = p.plan.missingKernel ?? p.plan.imatrixRequired;
+      if (refusal) throw new QuantsmithError(refusal);
+    }
     const passes = groupByOrder(planned);
     const byName = new Map(source.tensors.map((t) => [t.name, t]));
     const outputTensors = planned.map((p) => new Map(p.plan.tensors.map((t) => [t.name, t])));

@@ -109,6 +109,12 @@ export const QUANTIZE_OPTION_TABLE: readonly QuantizeOptionRow[] = Object.freeze
     editor: 'kv-rows', label: 'Metadata overrides', hint: '--override-kv KEY=TYPE:VALUE, TYPE is int, float, bool or str',
     needsQuantizerPass: true,
   },
+  {
+    // llama-quantize computes the sizes even for a request a run would refuse for want of an importance matrix
+    field: 'dryRun', flag: '--dry-run', kind: 'flag', repeatable: false,
+    help: 'print the plan (tensor → type) and the exact output size; write nothing', editor: 'none',
+    label: 'Dry run', needsQuantizerPass: false,
+  },
 ] satisfies QuantizeOptionRow[]);
 
 /** The rows a preset carries (those with a link key), in table order. */

@@ -46,6 +46,11 @@ export interface QuantizeOptions {
    */
   readonly includeWeights?: readonly string[];
   readonly excludeWeights?: readonly string[];
+  /**
+   * --dry-run: the plan only. As in llama-quantize, a type that needs an importance matrix is then planned
+   * without one (QuantPlan.imatrixRequired says which tensor needs it) instead of refused.
+   */
+  readonly dryRun?: boolean;
 }
 
 /** llama_model_kv_override's fixed char[128] fields: at most 127 bytes of key or string value. */

@@ -77,6 +77,8 @@ export interface QuantPlan {
    * sizes, --dry-run) is complete either way; a job refuses the output with this message.
    */
   readonly missingKernel?: string;
+  /** with dryRun and no importance matrix: the first tensor that needs one, as a sentence (a run refuses it) */
+  readonly imatrixRequired?: string;
 }
 
 function typeName(id: number): string {
@@ -213,15 +215,16 @@ export function planQuantization(model: PlanInput, options: QuantizeOptions): Qu
 
   // first pass (llama.cpp's preliminary loop): every type, and the importance-matrix refusal
   let fallbackCount = 0;
+  let imatrixRequired: string | undefined;
   const quantizable = ordered.map((t) => !ftype.onlyCopy && allowsQuantization(t.name, t.shape, quantizeOutputTensor));
   const outputTypes = ordered.map((t, i) => {
     if (!quantizable[i]) return t.type;
     const choice = chooseTensorType(state, request, t.name, t.shape, categories[i]);
     if (choice.fellBack) fallbackCount++;
     if (!hasImatrix && requiresImatrix(t.name, choice.type, ftypeId)) {
-      throw new QuantsmithError(
-        `this quantization requires an importance matrix (--imatrix): tensor ${t.name} would be ${typeName(choice.type)}`,
-      );
+      const why = `this quantization requires an importance matrix (--imatrix): tensor ${t.name} would be ${typeName(choice.type)}`;
+      if (!options.dryRun) throw new QuantsmithError(why);
+      imatrixRequired ??= why;
     }
     return choice.type;
   });
@@ -239,7 +242,8 @@ export function planQuantization(model: PlanInput, options: QuantizeOptions): Qu
       checkConversion(t, outputType, options.allowRequantize ?? false);
       missingKernel ??= kernelProblem(t, outputType, ftype.name);
       if (hasImatrix) importance = tensorImportance(imatrix, t);
-      if (!importance && requiresImatrix(t.name, outputType, ftypeId)) {
+      // (llama.cpp's dry run never reaches this check)
+      if (!importance && !options.dryRun && requiresImatrix(t.name, outputType, ftypeId)) {
         throw new QuantsmithError(`Missing importance matrix for tensor ${t.name} in a very low-bit quantization`);
       }
     }
@@ -263,6 +267,7 @@ export function planQuantization(model: PlanInput, options: QuantizeOptions): Qu
     ftype, metadata, tensors, version: 3, alignment: GGUF_DEFAULT_ALIGNMENT, fallbackCount, convertCount,
     imatrixEntries: hasImatrix ? imatrix.byTensor.size : 0,
     ...(missingKernel ? { missingKernel } : {}),
+    ...(imatrixRequired ? { imatrixRequired } : {}),
   };
 }
 
