@@ -147,3 +147,19 @@ test('a source opened once serves several runs: cancelling one aborts its reques
   assert.deepEqual(await src.read(7_000_000, 1000), gguf.subarray(7_000_000, 7_001_000));
   await src.close?.();
 });
+
+test('a reader that says where it stops (a tensor\'s end) gets blocks ahead up to there and not a byte past it', async () => {
+  const src = await openGguf();
+  await src.read(0, 10);
+  const mark = hub.log.length;
+  const start = 2_000_000;
+  const until = start + 700_000;
+  for (let at = start; at < until; at += 100_000) {
+    assert.deepEqual(await src.read(at, 100_000, { until }), gguf.subarray(at, at + 100_000));
+  }
+  const reqs = fileRequests(mark);
+  assert.equal(sent(reqs), 700_000, `exactly the tensor: ${JSON.stringify(reqs.map((r) => [r.range, r.bytesSent]))}`);
+  const last = Math.max(...reqs.map((r) => Number(/-(\d+)$/.exec(r.range ?? '')?.[1])));
+  assert.equal(last, until - 1, 'nothing past its end');
+  await src.close?.();
+});

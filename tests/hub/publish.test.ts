@@ -50,7 +50,7 @@ test('a new repository gets one commit holding every file and the card, byte for
 test('an upload that keeps failing leaves no commit, and says so', async () => {
   const before = hub.uploads.commits.length;
   hub.uploads.failPut = { times: 100, how: 'status' };
-  await assert.rejects(publishToHub('me/failing', files(), '# card\n', access(), { title: 't' }), /could not upload to me\/failing: HTTP 500 after 3 attempts; nothing was committed to me\/failing/);
+  await assert.rejects(publishToHub('me/failing', files(), '# card\n', access(), { title: 't' }), /could not upload to me\/failing on http:\/\/127\.0\.0\.1:\d+: HTTP 500 after 3 attempts; nothing was committed to me\/failing/);
   hub.uploads.failPut = undefined;
   assert.equal(hub.uploads.commits.length, before, 'no commit');
   assert.deepEqual(hub.repos.get('me/failing')!.files, [], 'the repository holds nothing');

@@ -5,9 +5,17 @@ export interface ByteSource {
   /** file name for messages and default output names */
   readonly name: string;
   readonly size: number;
-  /** Reads exactly `length` bytes at `offset`; rejects with a QuantsmithError if the range is past the end. */
-  read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Reads exactly `length` bytes at `offset`; rejects with a QuantsmithError if the range is past the end.
+   * `hint` tells a source that fetches ahead (over the network) how far the reader will go on reading.
+   */
+  read(offset: number, length: number, hint?: ReadHint): Promise<Uint8Array>;
   close?(): Promise<void>;
+}
+
+export interface ReadHint {
+  /** the reader goes on reading sequentially up to this offset (exclusive), e.g. the end of the tensor */
+  readonly until?: number;
 }
 
 /** Where output bytes go, strictly in order. Nothing is visible under the final name until commit(). */

@@ -39,7 +39,7 @@ export async function openSplitGgufModel(files: readonly ByteSource[]): Promise<
         shape: info.shape,
         type: info.type,
         byteLength: info.byteLength,
-        readRows: (firstRow, rowCount) => src.read(start + firstRow * rowBytes, rowCount * rowBytes),
+        readRows: (firstRow, rowCount) => src.read(start + firstRow * rowBytes, rowCount * rowBytes, { until: start + info.byteLength }),
       });
     }
   });

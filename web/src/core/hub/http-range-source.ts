@@ -2,7 +2,7 @@
 // one block of read-ahead while reads are sequential), so memory stays bounded whatever the file size.
 // A connection dropped mid-body resumes from the last byte received; a file whose ETag or commit changes
 // between requests stops the job instead of mixing two versions; an abort stops every request at once.
-import type { ByteSource } from '../byte-source.ts';
+import type { ByteSource, ReadHint } from '../byte-source.ts';
 import { CancelledError, QuantsmithError } from '../errors.ts';
 import { backoffMs, DEFAULT_RETRY, hubFetch, isNetworkError, sleep, type RetryPolicy } from './hub-fetch.ts';
 import { ReadAheadBudget, type BudgetEntry } from './read-ahead-budget.ts';
@@ -13,6 +13,8 @@ import { signalOf, type SignalSource } from './hub-access.ts';
 export const DEFAULT_BLOCK_BYTES = 4 * 1024 * 1024;
 /** what a read at a new position asks for at least: a header's small reads cost one request */
 const FIRST_REQUEST_BYTES = 64 * 1024;
+/** blocks in flight ahead of a reader that said how far it goes (a tensor): enough to cover a round trip */
+const HINTED_DEPTH = 3;
 
 export interface HttpRangeSourceOptions {
   /** where the file is read: the `resolve` URL pinned to a commit */
@@ -63,10 +65,10 @@ export class HttpRangeSource implements ByteSource {
     this.name = options.name;
     this.size = options.size;
     this.blockBytes = options.blockBytes ?? DEFAULT_BLOCK_BYTES;
-    this.budget = options.budget ?? new ReadAheadBudget(4 * this.blockBytes);
+    this.budget = options.budget ?? new ReadAheadBudget((HINTED_DEPTH + 2) * this.blockBytes);
   }
 
-  async read(offset: number, length: number): Promise<Uint8Array> {
+  async read(offset: number, length: number, hint?: ReadHint): Promise<Uint8Array> {
     if (offset < 0 || length < 0 || offset + length > this.size) {
       throw new QuantsmithError(`${this.name}: read of ${length} bytes past the end of the file (${this.size} bytes)`, offset);
     }
@@ -77,24 +79,30 @@ export class HttpRangeSource implements ByteSource {
     this.streak = offset === this.lastEnd ? this.streak + 1 : 0;
     this.lastEnd = end;
     const want = Math.min(this.blockBytes, FIRST_REQUEST_BYTES * 2 ** Math.min(this.streak, 16));
+    // a reader that says where it stops gets blocks ahead up to there, and nothing past it
+    const until = hint?.until !== undefined ? Math.min(this.size, Math.max(end, hint.until)) : undefined;
     const used: Segment[] = [];
     try {
-      let pos = offset;
-      while (pos < end) {
+      // first every piece this read needs is asked for, then what lies ahead, then the pieces are awaited:
+      // read-ahead never competes with (or pushes out) the bytes wanted now
+      for (let pos = offset; pos < end; ) {
         let seg = this.segments.find((s) => s.start <= pos && pos < s.end);
         if (!seg) {
           const next = Math.min(...this.segments.filter((s) => s.start > pos).map((s) => s.start));
-          seg = this.addSegment(pos, Math.min(this.size, Math.max(end, pos + want), next));
+          seg = this.addSegment(pos, Math.min(this.size, until ?? Infinity, Math.max(end, pos + want), next));
         }
         seg.pins++;
         used.push(seg);
         this.budget.touch(seg);
-        // while this piece arrives, the next one is already on its way
-        if (seg.end < end || this.streak > 0) this.prefetch(seg.end, want);
+        pos = seg.end;
+      }
+      if (until !== undefined) this.prefetchUntil(end, until);
+      else if (used.length > 1 || this.streak > 0) this.prefetch(used[used.length - 1].end, want);
+      for (const seg of used) {
         const bytes = await seg.data;
+        const from = Math.max(offset, seg.start);
         const to = Math.min(end, seg.end);
-        out.set(bytes.subarray(pos - seg.start, to - seg.start), pos - offset);
-        pos = to;
+        out.set(bytes.subarray(from - seg.start, to - seg.start), from - offset);
       }
     } finally {
       for (const seg of used) seg.pins--;
@@ -112,10 +120,28 @@ export class HttpRangeSource implements ByteSource {
     for (const seg of [...this.segments]) this.drop(seg);
   }
 
+  /** up to HINTED_DEPTH blocks from `from`, none past `until` */
+  private prefetchUntil(from: number, until: number): void {
+    let at = from;
+    for (let k = 0; k < HINTED_DEPTH && at < until; k++) {
+      const covering = this.segments.find((s) => s.start <= at && at < s.end);
+      if (covering) {
+        at = covering.end;
+        continue;
+      }
+      const next = Math.min(...this.segments.filter((s) => s.start > at).map((s) => s.start));
+      const to = Math.min(until, at + this.blockBytes, next);
+      // read-ahead never pushes out what is already fetched: it waits for room
+      if (!this.budget.hasRoom(to - at)) return;
+      at = this.addSegment(at, to).end;
+    }
+  }
+
   private prefetch(from: number, want: number): void {
     if (from >= this.size || this.segments.some((s) => s.start <= from && from < s.end)) return;
     const next = Math.min(...this.segments.filter((s) => s.start > from).map((s) => s.start));
-    this.addSegment(from, Math.min(this.size, from + Math.max(want, 1), next));
+    const to = Math.min(this.size, from + Math.max(want, 1), next);
+    if (this.budget.hasRoom(to - from)) this.addSegment(from, to);
   }
 
   /** the source's own (closed) and the current run's, together */
@@ -130,7 +156,7 @@ export class HttpRangeSource implements ByteSource {
     data.catch((e) => {
       if (e instanceof CancelledError) this.drop(seg, true);
     });
-    const seg: Segment = { start, end, data, bytes: end - start, pins: 0, evict: () => this.forget(seg) };
+    const seg: Segment = { start, end, data, bytes: end - start, pins: 0, evict: () => this.forget(seg), isAhead: () => seg.start >= this.lastEnd };
     this.segments.push(seg);
     this.budget.add(seg);
     return seg;

@@ -66,7 +66,7 @@ export function hubRequests(access: HubAccess, ctx: HubErrorContext): typeof fet
       fetch: access.fetch,
       signal: signalOf(access.signal),
       retry: access.retry,
-      what: ctx.path ? `${ctx.repo}/${ctx.path}` : ctx.repo,
+      what: `${ctx.path ? `${ctx.repo}/${ctx.path}` : ctx.repo} on ${access.endpoint}`,
       verb: ctx.writing ? 'upload to' : 'read',
       onRetry: access.onRetry,
     });

@@ -7,6 +7,8 @@ export interface BudgetEntry {
   pins: number;
   /** drops the block from its file's cache */
   evict(): void;
+  /** still ahead of its file's reader (read-ahead not yet used): evicted only after the blocks behind */
+  isAhead(): boolean;
 }
 
 export class ReadAheadBudget {
@@ -17,6 +19,11 @@ export class ReadAheadBudget {
 
   get bytes(): number {
     return this.total;
+  }
+
+  /** whether `bytes` more fit without evicting anything (read-ahead asks before it fetches) */
+  hasRoom(bytes: number): boolean {
+    return this.total + bytes <= this.maxBytes;
   }
 
   add(entry: BudgetEntry): void {
@@ -37,11 +44,14 @@ export class ReadAheadBudget {
 
   /** evicts unpinned entries, least recently used first, until the total fits (`keep` stays) */
   trim(keep?: BudgetEntry): void {
-    for (const e of this.entries) {
-      if (this.total <= this.maxBytes) return;
-      if (e.pins > 0 || e === keep) continue;
-      this.remove(e);
-      e.evict();
+    // blocks already read go first; read-ahead only when that is not enough
+    for (const ahead of [false, true]) {
+      for (const e of [...this.entries]) {
+        if (this.total <= this.maxBytes) return;
+        if (e.pins > 0 || e === keep || e.isAhead() !== ahead) continue;
+        this.remove(e);
+        e.evict();
+      }
     }
   }
 }

@@ -88,7 +88,7 @@ async function readRecipeRows(recipe: TensorRecipe, rowLength: number, firstRow:
     lo = Math.min(lo, r);
     hi = Math.max(hi, r + 1);
   }
-  const span = count === 0 ? new Uint8Array(0) : await input.file.read(input.tensor.offset + lo * srcRowBytes, (hi - lo) * srcRowBytes);
+  const span = count === 0 ? new Uint8Array(0) : await input.file.read(input.tensor.offset + lo * srcRowBytes, (hi - lo) * srcRowBytes, { until: input.tensor.offset + input.tensor.byteLength });
 
   const plainCopy = !recipe.addOne && (heads === undefined) && sameBits(input.dtype, recipe.type);
   if (plainCopy) return span;
