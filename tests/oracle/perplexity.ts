@@ -192,7 +192,7 @@ export interface PerplexityResult {
   ppl: number;
   /** the "+/-" figure (printed with %.5lf) */
   pplError: number;
-  /** chunks of nCtx tokens evaluated (all of them, as without --chunks) */
+  /** chunks of nCtx tokens evaluated (all of them without maxChunks) */
   chunks: number;
 }
 
@@ -202,6 +202,8 @@ export interface PerplexityOptions {
    * threads give the same bits), but on a busy machine 1 thread is several times faster than spinning ggml workers.
    */
   threads?: number;
+  /** --chunks N: at most N chunks */
+  maxChunks?: number;
 }
 
 /**
@@ -249,7 +251,7 @@ export function perplexity(modelPath: string, textPath: string, nCtx = 256, opts
     if (tokens.length < 2 * nCtx) {
       throw new Error(`${textPath} tokenizes to ${tokens.length} tokens, perplexity at n_ctx ${nCtx} needs ${2 * nCtx}`);
     }
-    const nChunk = Math.floor(tokens.length / nCtx);
+    const nChunk = Math.min(Math.floor(tokens.length / nCtx), opts.maxChunks ?? Infinity);
     const first = nCtx >> 1; // only the second half of each chunk is scored
     const scored = nCtx - 1 - first;
 
