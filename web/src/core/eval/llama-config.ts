@@ -133,8 +133,9 @@ export function llamaConfig(model: HasMetadata & { readonly tensors: readonly Mo
 export function incompatibility(a: LlamaConfig, b: LlamaConfig): string | undefined {
   if (a.arch !== b.arch) return `architecture '${b.arch}' differs from '${a.arch}'`;
   if (a.nVocab !== b.nVocab) return `vocabulary of ${b.nVocab} tokens differs from ${a.nVocab}`;
-  const keys = ['nLayer', 'nEmbd', 'nHead', 'nHeadKv', 'headDim', 'nFf'] as const;
-  for (const k of keys) if (a[k] !== b[k]) return `${k} ${b[k]} differs from ${a[k]}`;
+  const keys = [['nLayer', 'block count'], ['nEmbd', 'embedding length'], ['nHead', 'head count'], ['nHeadKv', 'KV head count'],
+    ['headDim', 'head size'], ['nFf', 'feed-forward length']] as const;
+  for (const [k, words] of keys) if (a[k] !== b[k]) return `${words} ${b[k]} differs from ${a[k]}`;
   if (a.bosToken !== b.bosToken || a.addBos !== b.addBos) return 'the BOS token settings differ';
   return undefined;
 }
