@@ -1,5 +1,6 @@
 // The operations the evaluator's forward pass needs from a compute backend. The WASM SIMD backend
 // (wasm-backend.ts) is the one in use; a WebGPU backend can take its place behind the same interface.
+import type { CompressedLogProbs, KldToken } from './token-scores.ts';
 
 /** A weight matrix held by the backend in its file type: nOut rows of nIn elements. */
 export interface BackendMatrix {
@@ -8,7 +9,15 @@ export interface BackendMatrix {
   readonly nIn: number;
 }
 
+/** perplexity.cpp's per-token figures from one row of logits (token-scores.ts is the reference). */
+export interface TokenScorer {
+  negLogLikelihood(logits: Float32Array, off: number, nVocab: number, tok: number): number;
+  compressLogProbs(logits: Float32Array, off: number, nVocab: number, into: CompressedLogProbs): void;
+  kldToken(logits: Float32Array, off: number, nVocab: number, base: CompressedLogProbs, tok: number): KldToken;
+}
+
 export interface EvalBackend {
+  readonly scorer: TokenScorer;
   /** Keeps a matrix's bytes (ggml type `type`, nOut rows of nIn) until release(). */
   matrix(type: number, bytes: Uint8Array, nOut: number, nIn: number): BackendMatrix;
   release(m: BackendMatrix): void;

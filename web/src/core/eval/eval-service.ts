@@ -6,7 +6,7 @@ import type { LlamaConfig } from './llama-config.ts';
 import { rmsNorm } from './llama-ops.ts';
 import { applyBlock, embed, loadBlock, logits, releaseBlock, RopeCache, type MatmulInputObserver } from './llama-forward.ts';
 import type { TensorBytes } from './tensor-bytes.ts';
-import { compressLogProbs, kldToken, negLogLikelihood, type CompressedLogProbs } from './token-scores.ts';
+import type { CompressedLogProbs } from './token-scores.ts';
 
 export interface EvalChunk {
   /** position of the chunk in the whole run */
@@ -152,11 +152,11 @@ export function createEvalService(backend: EvalBackend): EvalService {
             for (let r = 0; r < rows; r++) {
               const tok = chunk.tokens[pos + r + 1];
               const off = r * nVocab;
-              slabs.forEach((lg, m) => (nll[m][s0 + r] = negLogLikelihood(lg, off, nVocab, tok)));
+              slabs.forEach((lg, m) => (nll[m][s0 + r] = backend.scorer.negLogLikelihood(lg, off, nVocab, tok)));
               if (kld) {
-                compressLogProbs(slabs[0], off, nVocab, base);
+                backend.scorer.compressLogProbs(slabs[0], off, nVocab, base);
                 kld.forEach((k, i) => {
-                  const t = kldToken(slabs[i + 1], off, nVocab, base, tok);
+                  const t = backend.scorer.kldToken(slabs[i + 1], off, nVocab, base, tok);
                   k.kld[s0 + r] = t.kld;
                   k.pDiff[s0 + r] = t.pDiff;
                   k.sameTop[s0 + r] = t.sameTop ? 1 : 0;

@@ -1,7 +1,8 @@
 // The evaluator's backend on the WASM SIMD kernels (wasm/eval_matmul.c, wasm/eval_attention.c, and the
 // quantizer's own dequantizers). Weights stay in their file type in the WASM heap; a matmul dequantizes a
 // tile of rows at a time. One instance per worker; not re-entrant (it is synchronous).
-import type { BackendMatrix, EvalBackend } from './backend.ts';
+import type { BackendMatrix, EvalBackend, TokenScorer } from './backend.ts';
+import type { CompressedLogProbs, KldToken } from './token-scores.ts';
 import { vecDotType } from './activation-rounding.ts';
 
 interface EvalExports {
@@ -15,6 +16,9 @@ interface EvalExports {
   qs_eval_matmul_scratch_bytes(nIn: number): number;
   qs_eval_matmul(type: number, w: number, nOut: number, nIn: number, x: number, nTok: number, y: number, scratch: number): number;
   qs_eval_attention_scratch_bytes(nTok: number): number;
+  qs_eval_nll(x: number, n: number, tok: number): number;
+  qs_eval_compress(x: number, n: number, q: number, out: number): void;
+  qs_eval_kld(x: number, n: number, q: number, scale: number, minLogProb: number, tok: number, out: number): number;
   qs_eval_attention(q: number, k: number, v: number, nTok: number, nHead: number, nHeadKv: number, headDim: number, scale: number, out: number, scores: number): number;
 }
 
@@ -40,9 +44,43 @@ class Region {
 
 export class WasmBackend implements EvalBackend {
   private readonly regions: Region[];
+  readonly scorer: TokenScorer;
 
   private constructor(private readonly x: EvalExports) {
     this.regions = Array.from({ length: 5 }, () => new Region(x));
+    this.scorer = this.makeScorer();
+  }
+
+  /** The per-token scores in C: a row is copied into the heap once per call. */
+  private makeScorer(): TokenScorer {
+    const row = new Region(this.x);
+    const levels = new Region(this.x);
+    const small = new Region(this.x);
+    const stage = (logits: Float32Array, off: number, n: number): number => {
+      const p = row.reserve(n * 4);
+      levels.reserve(n * 2);
+      small.reserve(16);
+      new Float32Array(this.x.memory.buffer, p, n).set(logits.subarray(off, off + n));
+      return p;
+    };
+    return {
+      negLogLikelihood: (logits, off, n, tok) => this.x.qs_eval_nll(stage(logits, off, n), n, tok),
+      compressLogProbs: (logits, off, n, into: CompressedLogProbs) => {
+        const p = stage(logits, off, n);
+        this.x.qs_eval_compress(p, n, levels.ptr, small.ptr);
+        const out = new Float32Array(this.x.memory.buffer, small.ptr, 2);
+        into.scale = out[0];
+        into.minLogProb = out[1];
+        into.q.set(new Uint16Array(this.x.memory.buffer, levels.ptr, n));
+      },
+      kldToken: (logits, off, n, base, tok): KldToken => {
+        const p = stage(logits, off, n);
+        new Uint16Array(this.x.memory.buffer, levels.ptr, n).set(base.q.subarray(0, n));
+        const kld = this.x.qs_eval_kld(p, n, levels.ptr, base.scale, base.minLogProb, tok, small.ptr);
+        const out = new Float32Array(this.x.memory.buffer, small.ptr, 4);
+        return { kld, pDiff: out[0], sameTop: out[1] !== 0, nll: out[2], nllBase: out[3] };
+      },
+    };
   }
 
   static async create(module: WebAssembly.Module | BufferSource): Promise<WasmBackend> {
