@@ -49,6 +49,10 @@ function progressLine(stream: NodeJS.WriteStream, start: number) {
 const pct = (x: number, digits = 2) => `${(100 * x).toFixed(digits)}%`;
 
 export async function evalCommand(args: EvalArgs, out: (line: string) => void, interrupted: AbortSignal): Promise<void> {
+  const output = args.output && resolve(args.output);
+  if (output && [...args.models, args.text].some((m) => resolve(m) === output)) {
+    throw new QuantsmithError(`the output ${args.output} is an input; choose another name (inputs are never modified)`);
+  }
   const sources: ModelSource[] = [];
   try {
     for (const path of args.models) sources.push(await openInput(path));
@@ -60,8 +64,6 @@ export async function evalCommand(args: EvalArgs, out: (line: string) => void, i
 
     const mode: EvalMode =
       args.command === 'imatrix' ? { kind: 'imatrix', processOutput: args.processOutput } : models.length > 1 ? { kind: 'kld' } : { kind: 'perplexity' };
-    const output = args.output && resolve(args.output);
-    if (output && args.models.some((m) => resolve(m) === output)) throw new QuantsmithError(`the output ${args.output} is an input; choose another name`);
 
     const group = await startNodeEvalWorkers(await loadWasmModuleFromDisk(), args.threads ?? availableParallelism());
     const stop = () => group.terminate();
