@@ -31,6 +31,8 @@ export interface EvalBackend {
    * (stored as F16, as llama.cpp's KV cache does); the result is nTok × nHead·headDim.
    */
   attention(q: Float32Array, k: Float32Array, v: Float32Array, nTok: number, nHead: number, nHeadKv: number, headDim: number, scale: number): Float32Array;
+  /** silu(gate) · up element-wise, into gate (ggml_swiglu). */
+  swiglu(gate: Float32Array, up: Float32Array): void;
   /** F32 values of nRows rows of nPerRow elements of ggml type `type` (the kernels' dequantizer). */
   dequantize(type: number, bytes: Uint8Array, nRows: number, nPerRow: number): Float32Array;
 }

@@ -3,7 +3,7 @@
 // holds the backend's copies of one block's matrices and the small F32 vectors (norms, biases).
 import type { BackendMatrix, EvalBackend } from './backend.ts';
 import type { LlamaConfig } from './llama-config.ts';
-import { addBias, addInPlace, rmsNorm, ropeNorm, ropeTable, swiglu } from './llama-ops.ts';
+import { addBias, addInPlace, rmsNorm, ropeNorm, ropeTable } from './llama-ops.ts';
 import type { TensorBytes } from './tensor-bytes.ts';
 
 /** Called with the F32 input of every matrix multiplication (what llama-imatrix squares and sums). */
@@ -77,7 +77,7 @@ export function applyBlock(backend: EvalBackend, c: LlamaConfig, block: LoadedBl
   const h2 = rmsNorm(x, nTok, c.nEmbd, vec('ffn_norm.weight'), c.rmsEps);
   const gate = mul(backend, block, `${b}.ffn_gate.weight`, h2, nTok, observe);
   const up = mul(backend, block, `${b}.ffn_up.weight`, h2, nTok, observe);
-  swiglu(gate, up);
+  backend.swiglu(gate, up);
   const down = mul(backend, block, `${b}.ffn_down.weight`, gate, nTok, observe);
   addInPlace(x, down);
 }

@@ -1,6 +1,6 @@
 // The element-wise steps of a Llama block as ggml-cpu computes them (ggml/src/ggml-cpu/ops.cpp): RMS norm
-// with its sum of squares in double, rotary embedding from its iterated theta cache, SwiGLU. Each works on
-// token-major rows in place or into a new array.
+// with its sum of squares in double, rotary embedding from its iterated theta cache (SwiGLU is in C,
+// wasm/eval_ops.c). Each works on token-major rows in place or into a new array.
 const f = Math.fround;
 
 /** ggml_rms_norm then ggml_mul by the weight: y = x · (1/sqrt(mean(x²) + eps)) · w, per row of n. */
@@ -52,14 +52,6 @@ export function ropeNorm(x: Float32Array, nTok: number, nHeads: number, headDim:
         x[o + i0 + 1] = f(f(x0 * sin) + f(x1 * cos));
       }
     }
-  }
-}
-
-/** silu(gate) · up, element-wise into gate. */
-export function swiglu(gate: Float32Array, up: Float32Array): void {
-  for (let i = 0; i < gate.length; i++) {
-    const g = gate[i];
-    gate[i] = f(f(g / f(1 + f(Math.exp(-g)))) * up[i]);
   }
 }
 

@@ -16,6 +16,7 @@ interface EvalExports {
   qs_eval_matmul_scratch_bytes(nIn: number): number;
   qs_eval_matmul(type: number, w: number, nOut: number, nIn: number, x: number, nTok: number, y: number, scratch: number): number;
   qs_eval_attention_scratch_bytes(nTok: number): number;
+  qs_eval_swiglu(gate: number, up: number, n: number): void;
   qs_eval_nll(x: number, n: number, tok: number): number;
   qs_eval_compress(x: number, n: number, q: number, out: number): void;
   qs_eval_kld(x: number, n: number, q: number, scale: number, minLogProb: number, tok: number, out: number): number;
@@ -141,6 +142,17 @@ export class WasmBackend implements EvalBackend {
     f(vp, kn).set(v.subarray(0, kn));
     check(this.x.qs_eval_attention(qp, kp, vp, nTok, nHead, nHeadKv, headDim, scale, op, sp), 'attention');
     return f(op, qn).slice();
+  }
+
+  swiglu(gate: Float32Array, up: Float32Array): void {
+    const [gr, ur] = this.regions;
+    const n = gate.length;
+    const gp = gr.reserve(n * 4);
+    const up_ = ur.reserve(n * 4);
+    new Float32Array(this.x.memory.buffer, gp, n).set(gate);
+    new Float32Array(this.x.memory.buffer, up_, n).set(up.subarray(0, n));
+    this.x.qs_eval_swiglu(gp, up_, n);
+    gate.set(new Float32Array(this.x.memory.buffer, gp, n));
   }
 
   dequantize(type: number, bytes: Uint8Array, nRows: number, nPerRow: number): Float32Array {
