@@ -2,6 +2,7 @@
 //   #type=Q4_K_M,Q8_0&pure&output-tensor-type=q6_K&tensor-type=attn_v%3Dq8_0&override-kv=general.name%3Dstr:x
 // The options are the option table's rows with a link key, in table order. Values are percent-encoded
 // without '+'-as-space, so regexes keep their '+'. Flags are bare words; repeatable options repeat.
+import { oneLine, quoted } from '../../core/errors.ts';
 import { PRESET_OPTION_ROWS } from '../../core/quant/option-table.ts';
 import { checkPreset, optionValueText, presetValues, PresetError, type Preset, type UncheckedPreset } from './preset.ts';
 
@@ -40,17 +41,17 @@ export function decodePresetLink(fragment: string): LinkReading {
     const key = dec(eq < 0 ? part : part.slice(0, eq));
     const value = eq < 0 ? undefined : dec(part.slice(eq + 1));
     if (key === undefined || (eq >= 0 && value === undefined)) {
-      problems.push(`'${part}' is not valid percent-encoding`);
+      problems.push(`${quoted(part)} is not valid percent-encoding`);
       continue;
     }
     const row = ROW_BY_KEY.get(key);
     if (key !== TYPES_KEY && !row) {
-      problems.push(`unknown option '${key}'`);
+      problems.push(`unknown option ${quoted(key)}`);
       continue;
     }
     if (!row?.repeatable) {
       if (seen.has(key)) {
-        problems.push(`option '${key}' is given twice`);
+        problems.push(`option ${quoted(key)} is given twice`);
         continue;
       }
       seen.add(key);
@@ -59,7 +60,7 @@ export function decodePresetLink(fragment: string): LinkReading {
       raw.types = (value ?? '').split(',').filter((w) => w !== '');
     } else if (row.kind === 'flag') {
       const on = readFlag(value);
-      if (on === undefined) problems.push(`${key}: expected no value, got '${value}'`);
+      if (on === undefined) problems.push(`${key}: expected no value, got ${quoted(value ?? '')}`);
       raw[row.field] = on ?? false;
     } else if (row.repeatable) {
       (raw[row.field] as string[]).push(value ?? '');
@@ -75,7 +76,7 @@ export function decodePresetLink(fragment: string): LinkReading {
     return { kind: 'preset', preset };
   } catch (err) {
     const all = err instanceof PresetError ? [...problems, ...err.problems] : [...problems, String(err)];
-    return { kind: 'malformed', message: all.join('; ') };
+    return { kind: 'malformed', message: oneLine(all.join('; ')) };
   }
 }
 
