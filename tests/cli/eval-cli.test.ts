@@ -1,11 +1,14 @@
 // quantsmith perplexity / kld / imatrix as a user runs them: a real process, exit codes, one-line messages.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI_BIN, SHARED_F16_GGUF, SHARED_MODEL_DIR, scratchDir } from '../helpers/paths.ts';
 import { STANDARD_SYNTHETIC_SPECS, writeSyntheticModel } from '../fixtures/synthetic-models.ts';
+import { readImatrix } from '../../web/src/core/imatrix/read-imatrix.ts';
+import { openNodeFile } from '../../web/src/io/node-file.ts';
+import { perplexity } from '../oracle/perplexity.ts';
 
 const dir = scratchDir('quantsmith-eval-cli-');
 const HELDOUT = join(SHARED_MODEL_DIR, 'heldout.txt');
@@ -53,4 +56,81 @@ test('bad inputs exit 1 with one line that names the problem, before any work', 
   assertOneLineError(cli('perplexity', '-m', SHARED_F16_GGUF, '-f', join(dir, 'absent.txt')), /absent\.txt: no such file/);
   assertOneLineError(cli('imatrix', '-m', SHARED_F16_GGUF, '-f', HELDOUT, '-o', SHARED_F16_GGUF), /is an input/);
   assert.deepEqual(readdirSync(dir).filter((f) => !f.endsWith('.gguf')), [], 'no output or partial file left');
+});
+
+test('perplexity --chunks 8: one summary line with llama-perplexity\'s figure on those chunks', () => {
+  const r = cli('perplexity', '-m', SHARED_F16_GGUF, '-f', HELDOUT, '-c', '256', '--chunks', '8', '--threads', '2');
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.equal(lines.length, 1, r.stdout);
+  const m = /^pydoc-llama-5m-F16\.gguf: PPL = (\d+\.\d{4}) \+\/- (\d+\.\d{5}) over 8 chunks of 256 tokens in /.exec(lines[0]);
+  assert.ok(m, lines[0]);
+  const ref = perplexity(SHARED_F16_GGUF, HELDOUT, 256, { threads: 1, maxChunks: 8 });
+  assert.ok(Math.abs(Number(m[1]) - ref.ppl) / ref.ppl < 1e-4, `${m[1]} vs llama.cpp ${ref.ppl}`);
+});
+
+test('kld and perplexity --kl-divergence-base: a line per model with its KL divergence from the source', () => {
+  const q8 = join(dir, 'pydoc-Q8_0.gguf');
+  assert.equal(cli('quantize', SHARED_F16_GGUF, '-o', q8, '-t', 'Q8_0').status, 0);
+  const r = cli('kld', SHARED_F16_GGUF, q8, '-f', HELDOUT, '-c', '256', '--chunks', '4');
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.equal(lines.length, 2, r.stdout);
+  assert.match(lines[0], /^pydoc-llama-5m-F16\.gguf: PPL = \d+\.\d{4} \+\/- \d+\.\d{5} \(base\) over 4 chunks/);
+  const kld = /^pydoc-Q8_0\.gguf: PPL = \d+\.\d{4} .* mean KLD (\d\.\d{6}) ± \d\.\d{6}, median \d\.\d{6}, 99% \d\.\d{6}, same top (\d+\.\d\d)%/.exec(lines[1]);
+  assert.ok(kld, lines[1]);
+  assert.ok(Number(kld[1]) > 0 && Number(kld[1]) < 0.001, `Q8_0 barely moves the distribution: ${kld[1]}`);
+  assert.ok(Number(kld[2]) > 97, `same top ${kld[2]}%`);
+  const viaBase = cli('perplexity', '-m', q8, '--kl-divergence-base', SHARED_F16_GGUF, '-f', HELDOUT, '-c', '256', '--chunks', '4');
+  assert.equal(viaBase.status, 0, viaBase.stderr);
+  assert.equal(viaBase.stdout.trim().split('\n')[1].replace(/ in [^,]+$/, ''), lines[1].replace(/ in [^,]+$/, ''));
+});
+
+test('imatrix writes llama-imatrix\'s matrix (each entry within 1%) under its final name only when complete', async () => {
+  const work = join(dir, 'imatrix');
+  mkdirSync(work, { recursive: true });
+  const out = join(work, 'ours.imatrix.gguf');
+  const r = cli('imatrix', '-m', SHARED_F16_GGUF, '-f', join(SHARED_MODEL_DIR, 'calibration.txt'), '-c', '256', '--chunks', '64', '-o', out);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout.trim(), /ours\.imatrix\.gguf: importance matrix of 28 weights \(gguf\) from 64 chunks of 256 tokens/);
+  assert.deepEqual(readdirSync(work), ['ours.imatrix.gguf']);
+  const ours = await readImatrix(await openNodeFile(out));
+  const ref = await readImatrix(await openNodeFile(join(SHARED_MODEL_DIR, 'pydoc-llama-5m.imatrix.gguf')));
+  assert.equal(ours.chunkCount, ref.chunkCount);
+  assert.equal(ours.chunkSize, ref.chunkSize);
+  assert.equal(ours.entries.length, ref.entries.length);
+  for (const e of ref.entries) {
+    const o = ours.entries.find((x) => x.name === e.name);
+    assert.ok(o, e.name);
+    assert.deepEqual([...o.counts], [...e.counts]);
+    e.sums.forEach((v, j) => assert.ok(Math.abs(o.sums[j] - v) / v < 0.01, `${e.name}[${j}]`));
+  }
+  const dat = join(work, 'ours.imatrix.dat');
+  const d = cli('imatrix', '-m', SHARED_F16_GGUF, '-f', join(SHARED_MODEL_DIR, 'calibration.txt'), '-c', '256', '--chunks', '4', '-o', dat, '--output-format', 'dat');
+  assert.equal(d.status, 0, d.stderr);
+  const legacy = await readImatrix(await openNodeFile(dat));
+  assert.equal(legacy.format, 'dat');
+  assert.equal(legacy.entries.length, 28);
+});
+
+test('a text too short for one chunk is refused in one line', () => {
+  const short = join(dir, 'short.txt');
+  writeFileSync(short, 'def f(x):\n    return x\n');
+  assertOneLineError(cli('perplexity', '-m', SHARED_F16_GGUF, '-f', short, '-c', '256'), /the text has \d+ tokens, at least 512 are needed for n_ctx 256/);
+});
+
+test('an interrupted imatrix run (Ctrl-C) exits 130 and leaves no file', async () => {
+  const work = join(dir, 'interrupted');
+  mkdirSync(work, { recursive: true });
+  const child = spawn(process.execPath, [CLI_BIN, 'imatrix', '-m', SHARED_F16_GGUF, '-f', HELDOUT, '-c', '256', '-o', join(work, 'x.imatrix.gguf')], { cwd: work });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  // the whole held-out text takes far longer than this; whether the signal lands while the CLI loads or while
+  // the workers run, the answer must be the same
+  await new Promise((r) => setTimeout(r, 4000));
+  child.kill('SIGINT');
+  assert.equal(await exited, 130, stderr);
+  assert.match(stderr, /interrupted; no output was written/);
+  assert.deepEqual(readdirSync(work), []);
 });

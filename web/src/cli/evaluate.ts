@@ -6,7 +6,7 @@ import { basename, resolve } from 'node:path';
 import { CancelledError, QuantsmithError } from '../core/errors.ts';
 import type { ModelSource } from '../core/engine/model-source.ts';
 import { getNumber } from '../core/formats/gguf/metadata.ts';
-import { decodeEvalText } from '../core/eval/eval-text.ts';
+import { decodeEvalText, tokenizeEvalText } from '../core/eval/eval-text.ts';
 import { kldFigures, perplexityFigure } from '../core/eval/eval-figures.ts';
 import { checkModels, runEvaluation, type EvalMode, type EvalModel, type EvalProgress } from '../core/eval/eval-run.ts';
 import { encodeImatrix } from '../core/imatrix/write-imatrix.ts';
@@ -17,7 +17,6 @@ import { startNodeEvalWorkers } from '../workers/node-eval-pool.ts';
 import type { EvalArgs } from './eval-args.ts';
 import { formatDuration, formatSeconds } from './format.ts';
 import { openInput } from './open-input.ts';
-import { tokenizeText } from './text-tokens.ts';
 
 async function readText(path: string): Promise<string> {
   const bytes = await readFile(path).catch((e: NodeJS.ErrnoException) => {
@@ -59,7 +58,7 @@ export async function evalCommand(args: EvalArgs, out: (line: string) => void, i
     const models: EvalModel[] = sources.map((source, i) => ({ label: basename(args.models[i]), source }));
     const configs = checkModels(models);
     const text = await readText(args.text);
-    const tokens = await tokenizeText(sources[0], text, configs[0].addBos);
+    const tokens = tokenizeEvalText(sources[0], text);
     const nCtx = args.nCtx ?? getNumber(sources[0], `${configs[0].arch}.context_length`) ?? 512;
 
     const mode: EvalMode =
