@@ -85,9 +85,9 @@ test('trained model, F16: logits within 0.01 of llama.cpp', async () => {
 
 // Quantized activations make both sides chaotic at the level of one Q8 step (a 1e-7 nudge of a norm weight
 // moves our own logits by up to ~0.1), so the bound is on that noise floor, not on a systematic error.
-for (const type of ['Q8_0', 'Q4_1', 'Q4_K_M', 'IQ4_XS']) {
+for (const type of ['Q8_0', 'Q4_1', 'Q4_K_M', 'IQ4_XS', 'Q2_0', 'TQ2_0', 'Q1_0']) {
   test(`trained model, ${type}: logits agree with llama.cpp's at the noise floor of Q8 activations`, async () => {
-    await check(quantize(type), heldoutTokens(), { maxAbs: 0.3, rms: 0.03, nllDiff: 0.01, sameTop: 0.97 });
+    await check(quantize(type), heldoutTokens(), { maxAbs: 0.3, rms: 0.03, nllDiff: 0.015, sameTop: 0.97 });
   });
 }
 

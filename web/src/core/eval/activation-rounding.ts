@@ -16,6 +16,8 @@ const VEC_DOT_TYPE: ReadonlyMap<number, number> = new Map([
   [2, Q8_0], [3, Q8_1], [6, Q8_0], [7, Q8_1], [8, Q8_0], // Q4_0, Q4_1, Q5_0, Q5_1, Q8_0
   [10, Q8_K], [11, Q8_K], [12, Q8_K], [13, Q8_K], [14, Q8_K], // Q2_K … Q6_K
   [20, Q8_0], [23, Q8_K], // IQ4_NL, IQ4_XS
+  [34, Q8_K], [35, Q8_K], // TQ1_0, TQ2_0
+  [39, Q8_0], [40, Q8_0], [41, Q8_0], [42, Q8_0], // MXFP4, NVFP4, Q1_0, Q2_0
 ]);
 
 /** The type ggml-cpu rounds activations to for a weight of ggml type `weightType`. */
