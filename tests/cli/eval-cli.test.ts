@@ -67,6 +67,10 @@ test('perplexity --chunks 8: one summary line with llama-perplexity\'s figure on
   assert.ok(m, lines[0]);
   const ref = perplexity(SHARED_F16_GGUF, HELDOUT, 256, { threads: 1, maxChunks: 8 });
   assert.ok(Math.abs(Number(m[1]) - ref.ppl) / ref.ppl < 1e-4, `${m[1]} vs llama.cpp ${ref.ppl}`);
+  // straight from the Hugging Face folder (converted on the fly): the very same figure
+  const hf = cli('perplexity', '-m', SHARED_MODEL_DIR, '-f', HELDOUT, '-c', '256', '--chunks', '8', '--threads', '2');
+  assert.equal(hf.status, 0, hf.stderr);
+  assert.match(hf.stdout, new RegExp(`^pydoc-llama-5m: PPL = ${m[1]} \\+/- ${m[2]} over 8 chunks`));
 });
 
 test('kld and perplexity --kl-divergence-base: a line per model with its KL divergence from the source', () => {
