@@ -121,12 +121,78 @@ function negLogProb(logits: Float32Array, offset: number, nVocab: number, token:
   return -(Math.fround(logits[offset + token] - max) - Math.log(sumExp));
 }
 
+/** The tokens llama-perplexity evaluates for `-f textPath`: common_tokenize with BOS, no special parsing. */
+export function oracleTokenizeFile(modelPath: string, textPath: string): Int32Array {
+  oracleQuietLogs();
+  const params = modelDefaultParams() as Record<string, unknown>;
+  params.vocab_only = true;
+  const model = modelLoadFromFile(modelPath, params);
+  if (!model) throw new Error(`llama.cpp could not load ${modelPath}`);
+  try {
+    return tokenize(modelGetVocab(model), readPrompt(textPath)).slice();
+  } finally {
+    modelFree(model);
+  }
+}
+
+/**
+ * The logits llama.cpp computes for one sequence (positions 0..n-1, a fresh context, llama-perplexity's
+ * context defaults): llama_decode then llama_get_logits_ith for every position, n × n_vocab.
+ */
+export function oracleLogits(modelPath: string, tokens: Int32Array, threads = 1): Float32Array {
+  oracleQuietLogs();
+  ensureBackends();
+  const modelParams = modelDefaultParams() as Record<string, unknown>;
+  modelParams.n_gpu_layers = 0;
+  const model = modelLoadFromFile(modelPath, modelParams);
+  if (!model) throw new Error(`llama.cpp could not load ${modelPath}`);
+  let ctx: unknown = null;
+  let batch: Record<string, unknown> | null = null;
+  try {
+    const nVocab = vocabNTokens(modelGetVocab(model)) as number;
+    const n = tokens.length;
+    const cparams = contextDefaultParams() as Record<string, unknown>;
+    cparams.n_ctx = Math.max(n, 256);
+    cparams.n_batch = Math.max(n, 256);
+    cparams.n_ubatch = CLI_N_UBATCH;
+    cparams.n_seq_max = 1;
+    cparams.n_threads = threads;
+    cparams.n_threads_batch = threads;
+    cparams.swa_full = false;
+    ctx = initFromModel(model, cparams);
+    if (!ctx) throw new Error(`llama.cpp could not create a context for ${modelPath}`);
+    batch = batchInit(n, 0, 1) as Record<string, unknown>;
+    const bToken = new Int32Array(koffi.view(batch.token, n * 4));
+    const bPos = new Int32Array(koffi.view(batch.pos, n * 4));
+    const bNSeqId = new Int32Array(koffi.view(batch.n_seq_id, n * 4));
+    const bOutput = new Int8Array(koffi.view(batch.logits, n));
+    const seqIdPtrs = koffi.decode(batch.seq_id, koffi.array('void *', n)) as unknown[];
+    for (let i = 0; i < n; i++) {
+      bToken[i] = tokens[i];
+      bPos[i] = i;
+      bNSeqId[i] = 1;
+      new Int32Array(koffi.view(seqIdPtrs[i], 4))[0] = 0;
+      bOutput[i] = 1;
+    }
+    batch.n_tokens = n;
+    const status = decode(ctx, batch) as number;
+    if (status !== 0) throw new Error(`llama_decode failed (${status}) on ${modelPath}`);
+    const out = new Float32Array(n * nVocab);
+    for (let i = 0; i < n; i++) out.set(new Float32Array(koffi.view(getLogitsIth(ctx, i), nVocab * 4)), i * nVocab);
+    return out;
+  } finally {
+    if (batch) batchFree(batch);
+    if (ctx) freeContext(ctx);
+    modelFree(model);
+  }
+}
+
 export interface PerplexityResult {
   /** exp(mean negative log-likelihood): the "Final estimate: PPL" figure (printed with %.4lf) */
   ppl: number;
   /** the "+/-" figure (printed with %.5lf) */
   pplError: number;
-  /** chunks of nCtx tokens evaluated (all of them, as without --chunks) */
+  /** chunks of nCtx tokens evaluated (all of them without maxChunks) */
   chunks: number;
 }
 
@@ -136,6 +202,8 @@ export interface PerplexityOptions {
    * threads give the same bits), but on a busy machine 1 thread is several times faster than spinning ggml workers.
    */
   threads?: number;
+  /** --chunks N: at most N chunks */
+  maxChunks?: number;
 }
 
 /**
@@ -183,7 +251,7 @@ export function perplexity(modelPath: string, textPath: string, nCtx = 256, opts
     if (tokens.length < 2 * nCtx) {
       throw new Error(`${textPath} tokenizes to ${tokens.length} tokens, perplexity at n_ctx ${nCtx} needs ${2 * nCtx}`);
     }
-    const nChunk = Math.floor(tokens.length / nCtx);
+    const nChunk = Math.min(Math.floor(tokens.length / nCtx), opts.maxChunks ?? Infinity);
     const first = nCtx >> 1; // only the second half of each chunk is scored
     const scored = nCtx - 1 - first;
 

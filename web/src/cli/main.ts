@@ -7,6 +7,8 @@ import { UsageError } from './usage-error.ts';
 import { quantizeCommand } from './quantize.ts';
 import { inspectText } from './inspect.ts';
 import { openInput } from './open-input.ts';
+import { EVAL_USAGE, isEvalCommand, parseEvalCli } from './eval-args.ts';
+import { evalCommand } from './evaluate.ts';
 
 /** `interrupted` is aborted by Ctrl-C / SIGTERM (web/src/cli/interrupts.mjs): a running job stops, and the CLI exits 130. */
 export async function main(argv: readonly string[], interrupted: AbortSignal = new AbortController().signal): Promise<number> {
@@ -17,11 +19,17 @@ export async function main(argv: readonly string[], interrupted: AbortSignal = n
   });
   const out = (line: string) => process.stdout.write(`${line}\n`);
   try {
+    if (isEvalCommand(argv[0])) {
+      const evalArgs = parseEvalCli(argv);
+      if (interrupted.aborted) throw new CancelledError();
+      await evalCommand(evalArgs, out, interrupted);
+      return 0;
+    }
     const args = parseCli(argv);
     if (interrupted.aborted) throw new CancelledError();
     switch (args.command) {
       case 'help':
-        out(USAGE);
+        out(`${USAGE}\n\n${EVAL_USAGE}`);
         return 0;
       case 'list-types':
         for (const f of FTYPES) out(`${f.name.padEnd(8)} ${f.description}`);
@@ -41,7 +49,7 @@ export async function main(argv: readonly string[], interrupted: AbortSignal = n
     }
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`quantsmith: ${e.message}\n\n${USAGE}\n`);
+      process.stderr.write(`quantsmith: ${e.message}\n\n${USAGE}\n\n${EVAL_USAGE}\n`);
       return 2;
     }
     if (e instanceof CancelledError) {

@@ -1,0 +1,102 @@
+// The evaluator's forward pass against llama.cpp's (llama_decode + llama_get_logits_ith through koffi) on
+// the same file in the same run: the trained model in F16 and in quantized types that round activations
+// to each of ggml's vec_dot types (F16, Q8_0, Q8_1, Q8_K), and synthetic Llama models (F32, BF16, tied
+// output, multi-query attention, a feed-forward size that is not a multiple of 256). BF16 activations
+// (2^-8 steps) leave a larger noise floor than F16 ones, hence the synthetic bounds.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { CLI_BIN, SHARED_F16_GGUF, SHARED_MODEL_DIR, scratchDir } from '../helpers/paths.ts';
+import { evaluatorLogits } from '../helpers/eval.ts';
+import { STANDARD_SYNTHETIC_SPECS, writeSyntheticModel } from '../fixtures/synthetic-models.ts';
+import { negLogLikelihood } from '../../web/src/core/eval/token-scores.ts';
+import { oracleLogits, oracleTokenizeFile } from './perplexity.ts';
+
+const dir = scratchDir('quantsmith-eval-logits-');
+const N = 256;
+
+interface Comparison {
+  maxAbs: number;
+  rms: number;
+  /** mean |Δ nll| of the next token, over positions */
+  nllDiff: number;
+  /** fraction of positions where both rank the same token first */
+  sameTop: number;
+}
+
+function compare(ours: Float32Array, ref: Float32Array, nVocab: number, tokens: Int32Array): Comparison {
+  assert.equal(ours.length, ref.length);
+  let maxAbs = 0;
+  let sq = 0;
+  for (let i = 0; i < ref.length; i++) {
+    const d = Math.abs(ours[i] - ref[i]);
+    if (!(d <= maxAbs)) maxAbs = d; // NaN propagates
+    sq += d * d;
+  }
+  let nllDiff = 0;
+  let same = 0;
+  const n = tokens.length;
+  for (let p = 0; p < n; p++) {
+    const off = p * nVocab;
+    if (p + 1 < n) nllDiff += Math.abs(negLogLikelihood(ours, off, nVocab, tokens[p + 1]) - negLogLikelihood(ref, off, nVocab, tokens[p + 1]));
+    let a = 0;
+    let b = 0;
+    for (let v = 1; v < nVocab; v++) {
+      if (ours[off + v] > ours[off + a]) a = v;
+      if (ref[off + v] > ref[off + b]) b = v;
+    }
+    if (a === b) same++;
+  }
+  return { maxAbs, rms: Math.sqrt(sq / ref.length), nllDiff: nllDiff / (n - 1), sameTop: same / n };
+}
+
+const heldoutTokens = (() => {
+  let cached: Int32Array | undefined;
+  return () => {
+    cached ??= oracleTokenizeFile(SHARED_F16_GGUF, join(SHARED_MODEL_DIR, 'heldout.txt'));
+    const t = cached.slice(1000, 1000 + N);
+    t[0] = 1; // BOS, as llama-perplexity feeds each chunk
+    return t;
+  };
+})();
+
+function quantize(type: string): string {
+  const out = join(dir, `pydoc-${type}.gguf`);
+  const r = spawnSync(process.execPath, [CLI_BIN, 'quantize', SHARED_F16_GGUF, '-o', out, '-t', type], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return out;
+}
+
+async function check(path: string, tokens: Int32Array, limits: { maxAbs: number; rms: number; nllDiff: number; sameTop: number }) {
+  const { logits, nVocab } = await evaluatorLogits(path, tokens);
+  const ref = oracleLogits(path, tokens);
+  const c = compare(logits, ref, nVocab, tokens);
+  const msg = JSON.stringify(c);
+  assert.ok(c.maxAbs < limits.maxAbs, `max |Δlogit| ${msg}`);
+  assert.ok(c.rms < limits.rms, `rms Δlogit ${msg}`);
+  assert.ok(c.nllDiff < limits.nllDiff, `mean |Δnll| ${msg}`);
+  assert.ok(c.sameTop >= limits.sameTop, `same top token ${msg}`);
+}
+
+test('trained model, F16: logits within 0.01 of llama.cpp', async () => {
+  await check(SHARED_F16_GGUF, heldoutTokens(), { maxAbs: 0.01, rms: 0.001, nllDiff: 2e-4, sameTop: 0.99 });
+});
+
+// Quantized activations make both sides chaotic at the level of one Q8 step (a 1e-7 nudge of a norm weight
+// moves our own logits by up to ~0.1), so the bound is on that noise floor, not on a systematic error.
+for (const type of ['Q8_0', 'Q4_1', 'Q4_K_M', 'IQ4_XS', 'Q2_0', 'TQ2_0', 'Q1_0']) {
+  test(`trained model, ${type}: logits agree with llama.cpp's at the noise floor of Q8 activations`, async () => {
+    await check(quantize(type), heldoutTokens(), { maxAbs: 0.3, rms: 0.03, nllDiff: 0.015, sameTop: 0.97 });
+  });
+}
+
+for (const id of ['llama-mha-f32', 'llama-tied-bf16', 'llama-ff704-f16', 'llama-gqa-8l-f16']) {
+  test(`synthetic ${id}: logits agree with llama.cpp's`, async () => {
+    const spec = STANDARD_SYNTHETIC_SPECS.find((s) => s.id === id)!;
+    const path = join(dir, `${id}.gguf`);
+    writeSyntheticModel(path, spec);
+    const tokens = new Int32Array(64).map((_, i) => (i === 0 ? 1 : (i * 7919) % spec.nVocab));
+    await check(path, tokens, { maxAbs: 0.02, rms: 0.002, nllDiff: 1e-3, sameTop: 0.97 });
+  });
+}

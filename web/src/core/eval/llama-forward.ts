@@ -1,0 +1,101 @@
+// One Llama block, and the model's head, applied to one sequence's token states, in the order llama.cpp's
+// graph (src/models/llama.cpp) applies them. Weights come in per block and leave with it: a LoadedBlock
+// holds the backend's copies of one block's matrices and the small F32 vectors (norms, biases).
+import type { BackendMatrix, EvalBackend } from './backend.ts';
+import type { LlamaConfig } from './llama-config.ts';
+import { addBias, addInPlace, rmsNorm, ropeNorm, ropeTable } from './llama-ops.ts';
+import type { TensorBytes } from './tensor-bytes.ts';
+
+/** Called with the F32 input of every matrix multiplication (what llama-imatrix squares and sums). */
+export type MatmulInputObserver = (weightName: string, x: Float32Array, nTok: number, nIn: number) => void;
+
+export interface LoadedBlock {
+  readonly layer: number;
+  readonly matrices: ReadonlyMap<string, BackendMatrix>;
+  readonly vectors: ReadonlyMap<string, Float32Array>;
+}
+
+/** Uploads a block's tensors: 2-D weights to the backend, 1-D ones (norms, biases, rope factors) as F32. */
+export function loadBlock(backend: EvalBackend, layer: number, tensors: readonly TensorBytes[]): LoadedBlock {
+  const matrices = new Map<string, BackendMatrix>();
+  const vectors = new Map<string, Float32Array>();
+  for (const t of tensors) {
+    if (t.shape.length === 1) vectors.set(t.name, backend.dequantize(t.type, t.bytes, 1, t.shape[0]));
+    else matrices.set(t.name, backend.matrix(t.type, t.bytes, t.shape[1], t.shape[0]));
+  }
+  return { layer, matrices, vectors };
+}
+
+export function releaseBlock(backend: EvalBackend, block: LoadedBlock): void {
+  for (const m of block.matrices.values()) backend.release(m);
+}
+
+/** Rope tables by sequence length, shared by every block of a model (they depend on hyperparameters only). */
+export class RopeCache {
+  private readonly tables = new Map<number, Float32Array>();
+  constructor(private readonly config: LlamaConfig, private readonly factors?: Float32Array) {}
+  get(nTok: number): Float32Array {
+    let t = this.tables.get(nTok);
+    if (!t) {
+      const c = this.config;
+      t = ropeTable(nTok, c.nRot, c.ropeFreqBase, c.ropeFreqScale, this.factors);
+      this.tables.set(nTok, t);
+    }
+    return t;
+  }
+}
+
+function mul(backend: EvalBackend, block: LoadedBlock, name: string, x: Float32Array, nTok: number, observe?: MatmulInputObserver): Float32Array {
+  const m = block.matrices.get(name);
+  if (!m) throw new Error(`evaluator: block ${block.layer} has no ${name}`);
+  observe?.(name, x, nTok, m.nIn);
+  const y = backend.matmul(m, x, nTok);
+  const bias = block.vectors.get(name.replace(/\.weight$/, '.bias'));
+  if (bias) addBias(y, nTok, m.nOut, bias);
+  return y;
+}
+
+/** Applies block `block.layer` to the states x (nTok × nEmbd, positions 0..nTok-1 of one sequence), in place. */
+export function applyBlock(backend: EvalBackend, c: LlamaConfig, block: LoadedBlock, rope: RopeCache, x: Float32Array, nTok: number, observe?: MatmulInputObserver): void {
+  const b = `blk.${block.layer}`;
+  const vec = (n: string): Float32Array => {
+    const v = block.vectors.get(`${b}.${n}`);
+    if (!v) throw new Error(`evaluator: block ${block.layer} has no ${n}`);
+    return v;
+  };
+  const h = rmsNorm(x, nTok, c.nEmbd, vec('attn_norm.weight'), c.rmsEps);
+  const q = mul(backend, block, `${b}.attn_q.weight`, h, nTok, observe);
+  const k = mul(backend, block, `${b}.attn_k.weight`, h, nTok, observe);
+  const v = mul(backend, block, `${b}.attn_v.weight`, h, nTok, observe);
+  const table = rope.get(nTok);
+  ropeNorm(q, nTok, c.nHead, c.headDim, c.nRot, table);
+  ropeNorm(k, nTok, c.nHeadKv, c.headDim, c.nRot, table);
+  const scale = Math.fround(1 / Math.fround(Math.sqrt(c.headDim)));
+  const attn = backend.attention(q, k, v, nTok, c.nHead, c.nHeadKv, c.headDim, scale);
+  const o = mul(backend, block, `${b}.attn_output.weight`, attn, nTok, observe);
+  addInPlace(x, o);
+  const h2 = rmsNorm(x, nTok, c.nEmbd, vec('ffn_norm.weight'), c.rmsEps);
+  const gate = mul(backend, block, `${b}.ffn_gate.weight`, h2, nTok, observe);
+  const up = mul(backend, block, `${b}.ffn_up.weight`, h2, nTok, observe);
+  backend.swiglu(gate, up);
+  const down = mul(backend, block, `${b}.ffn_down.weight`, gate, nTok, observe);
+  addInPlace(x, down);
+}
+
+/** Token embeddings: the rows of token_embd.weight for `tokens`, dequantized (ggml_get_rows). */
+export function embed(backend: EvalBackend, c: LlamaConfig, tokenEmbd: TensorBytes, tokens: Int32Array): Float32Array {
+  const rowBytes = tokenEmbd.bytes.byteLength / c.nVocab;
+  const gathered = new Uint8Array(rowBytes * tokens.length);
+  tokens.forEach((tok, i) => {
+    if (tok < 0 || tok >= c.nVocab) throw new Error(`evaluator: token ${tok} is outside the vocabulary of ${c.nVocab}`);
+    gathered.set(tokenEmbd.bytes.subarray(tok * rowBytes, (tok + 1) * rowBytes), i * rowBytes);
+  });
+  return backend.dequantize(tokenEmbd.type, gathered, tokens.length, c.nEmbd);
+}
+
+/** The model's head for some rows of final states: output_norm then the output projection (nTok × nVocab logits). */
+export function logits(backend: EvalBackend, c: LlamaConfig, outputNorm: Float32Array, output: BackendMatrix, x: Float32Array, nTok: number, observe?: MatmulInputObserver): Float32Array {
+  const h = rmsNorm(x, nTok, c.nEmbd, outputNorm, c.rmsEps);
+  observe?.('output.weight', h, nTok, c.nEmbd);
+  return backend.matmul(output, h, nTok);
+}
