@@ -1,7 +1,6 @@
 // Choosing files with the File System Access pickers where the browser has them. Callers fall back to
 // the page's file inputs (and to downloads for outputs) where it does not.
-import { folderFileSink, savedFileSink, downloadSink, clearStagedOutputs } from './browser-sinks.ts';
-import type { ByteSink } from '../core/byte-source.ts';
+import { folderFileSink, savedFileSink, downloadSink, clearStagedOutputs, type OutputSink } from './browser-sinks.ts';
 import { fsWindow, GGUF_PICKER_TYPES, type PermissionedHandle } from './browser-fs-types.ts';
 
 export const canPickFiles = (): boolean => typeof fsWindow().showOpenFilePicker === 'function';
@@ -30,7 +29,7 @@ export async function ensureReadPermission(handle: FileSystemHandle): Promise<bo
 
 export interface ChosenOutput {
   readonly fileName: string;
-  readonly sink: ByteSink;
+  readonly sink: OutputSink;
   /** where the file ends up, in words: "pydoc-Q8_0.gguf in models/" or "download" */
   readonly location: string;
   /** offer the finished file again (download fallback only) */
