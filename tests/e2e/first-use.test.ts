@@ -7,6 +7,10 @@ import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { SHARED_F16_GGUF, SHARED_MODEL_DIR } from '../helpers/paths.ts';
+import { oracleQuantizeFile, oracleQuietLogs } from '../oracle/llama-cpp.ts';
+import { readGgufHeader } from '../../web/src/core/formats/gguf/reader.ts';
+import { ggmlType } from '../../web/src/core/quant/ggml-types.ts';
+import { openNodeFile } from '../../web/src/io/node-file.ts';
 import {
   buildApp, describeViolations, launchBrowser, pickersIntoOpfs, readOpfsFolder, scratch, seriousA11yViolations, serve,
   type StaticServer,
@@ -19,10 +23,15 @@ const OUT_Q4_K_M = 'pydoc-llama-5m-Q4_K_M.gguf';
 let server: StaticServer;
 let context: BrowserContext;
 let work: string;
+/** llama.cpp's Q4_K_M of the shared model: an already-quantized model to open */
+let q4km: string;
 const pageErrors: string[] = [];
 
 before(async () => {
   work = scratch('quantsmith-e2e-first-use-');
+  oracleQuietLogs();
+  q4km = join(work, 'pydoc-llama-5m-Q4_K_M.gguf');
+  assert.equal(oracleQuantizeFile(SHARED_F16_GGUF, q4km, { ftype: 15 }), 0);
   server = await serve(buildApp());
   context = await launchBrowser();
   await pickersIntoOpfs(context);
@@ -177,8 +186,91 @@ test('on a 390 px phone nothing scrolls sideways, every column is on screen and 
   await page.close();
 });
 
+/** The picker as shown: each group's title and its types with their exact planned sizes. */
+async function shownGroups(page: Page): Promise<{ title: string; types: [string, number][] }[]> {
+  return (await page.evaluate(`[...document.querySelectorAll('.types [role=group]')].map((g) => ({
+    title: g.querySelector('h3').firstChild.textContent.trim(),
+    types: [...g.querySelectorAll('[data-testid^="size-"]')].map((e) => [e.dataset.testid.slice(5), Number(e.title.replace(/\\D/g, ''))]),
+  }))`)) as { title: string; types: [string, number][] }[];
+}
+
+test('types are grouped and ordered by their exact size on the open model, and the words are explained', { timeout: 60_000 }, async () => {
+  const { page } = await openApp();
+  await openModel(page);
+  const groups = await shownGroups(page);
+  const sizeOf = new Map(groups.flatMap((g) => g.types));
+  const yardstick = sizeOf.get('Q4_K_M')!;
+  const group = (title: string) => groups.find((g) => g.title === title)?.types ?? [];
+  const smaller = group('Smaller than Q4_K_M');
+  const larger = group('Larger than Q4_K_M');
+  assert.ok(smaller.length >= 8 && larger.length >= 4, `groups: ${groups.map((g) => g.title).join(', ')}`);
+  for (const [name, size] of smaller) assert.ok(size <= yardstick, `${name} (${size}) is not smaller than Q4_K_M (${yardstick})`);
+  for (const [name, size] of larger) assert.ok(size > yardstick, `${name} (${size}) is not larger than Q4_K_M (${yardstick})`);
+  const sizes = (g: [string, number][]) => g.map(([, size]) => size);
+  assert.deepEqual(sizes(smaller), [...sizes(smaller)].sort((a, b) => b - a), 'smaller types run from Q4_K_M downwards');
+  assert.deepEqual(sizes(larger), [...sizes(larger)].sort((a, b) => a - b), 'larger types run from Q4_K_M upwards');
+  assert.ok(larger.some(([name]) => name === 'Q4_1'), 'Q4_1 is larger than Q4_K_M on this model');
+
+  // the words the cards use are explained beside them
+  await page.locator('summary', { hasText: 'What do bpw' }).click();
+  const glossary = (await page.locator('.glossary').textContent()) ?? '';
+  for (const term of [/bpw\s*Bits per weight/, /k-quant/, /legacy/, /importance matrix\s*Statistics/]) assert.match(glossary, term);
+  assert.equal(await page.getByTestId('type-card-Q6_K').locator('.family').textContent(), 'k-quant');
+
+  // a click anywhere on a card toggles it
+  const card = page.getByTestId('type-card-Q6_K');
+  const box = (await card.boundingBox())!;
+  await card.click({ position: { x: box.width - 12, y: box.height - 8 } });
+  assert.equal(await page.getByLabel('Q6_K', { exact: true }).isChecked(), true);
+  await card.click({ position: { x: box.width / 2, y: 6 } });
+  assert.equal(await page.getByLabel('Q6_K', { exact: true }).isChecked(), false);
+  await page.close();
+});
+
+test('an already-quantized model is said once, with allow-requantize beside it; its own type only copies', { timeout: 60_000 }, async () => {
+  const { page } = await openApp();
+  await openModel(page, q4km);
+  const notice = page.getByTestId('requantize-notice');
+  assert.match((await notice.textContent()) ?? '', /already Q4_K_M.*requantizing loses quality/s);
+  assert.equal(await page.getByText(/requantizing/i).filter({ visible: true }).count(), 1, 'said once, not per type');
+  assert.deepEqual(await page.locator('.types li.refused').evaluateAll((cards) => cards.map((c) => c.querySelector('label')!.textContent)), ['Q2_K_S'], 'only a type refused for another reason is marked');
+  assert.match((await page.getByTestId('copies-Q4_K_M').textContent()) ?? '', /only copies/);
+  assert.equal(await quantizeButton(page).isEnabled(), true, 'a copy needs no requantize');
+
+  await page.getByLabel('Q4_K_M', { exact: true }).uncheck();
+  await page.getByLabel('Q8_0', { exact: true }).check();
+  assert.equal(await quantizeButton(page).isDisabled(), true);
+  assert.match((await page.locator('#run-hint').textContent()) ?? '', /Allow requantize/);
+  await notice.getByRole('checkbox', { name: 'Allow requantize' }).check();
+  assert.equal(await quantizeButton(page).isEnabled(), true);
+  assert.match(String(await page.evaluate('location.hash')), /allow-requantize/);
+  await page.close();
+});
+
+test('the plan is shown before a run: each tensor’s type and size as llama.cpp makes it, pattern counts, size by type', { timeout: 60_000 }, async () => {
+  const oracleOut = join(work, 'oracle-tt.gguf');
+  assert.equal(oracleQuantizeFile(SHARED_F16_GGUF, oracleOut, { ftype: 15, tensorTypes: [{ pattern: 'attn_v', type: 8 }] }), 0);
+  const source = await openNodeFile(oracleOut);
+  const expected = (await readGgufHeader(source)).tensors.map((t) => [t.name, ggmlType(t.type)!.name.toUpperCase()]);
+  await source.close();
+
+  const { page } = await openApp({ fragment: '#type=Q4_K_M&tensor-type=attn_v=q8_0&tensor-type=nothing_here=q8_0' });
+  await openModel(page);
+  await page.locator('summary', { hasText: 'Plan before running' }).click();
+  const rows = (await page.getByRole('region', { name: 'Planned tensors' }).locator('tbody tr').evaluateAll((trs) =>
+    trs.map((tr) => [tr.children[0].textContent, tr.children[3].textContent!.split(' ')[0]]))) as [string, string][];
+  assert.deepEqual(new Map(rows), new Map(expected as [string, string][]), 'each tensor’s planned type is llama.cpp’s');
+
+  const attnV = expected.filter(([name]) => name!.includes('attn_v')).length;
+  assert.equal((await page.getByTestId('pattern-Q4_K_M-1').textContent())?.trim(), `attn_v=q8_0 decides ${attnV} tensors`);
+  assert.match((await page.getByTestId('pattern-Q4_K_M-2').textContent()) ?? '', /nothing_here=q8_0\s*decides no tensor: no tensor name matches it/);
+  const shares = await page.getByRole('list', { name: 'Size of Q4_K_M by tensor type' }).textContent();
+  assert.match(shares ?? '', /Q8_0: \d+ tensors/);
+  assert.match(shares ?? '', /Q4_K: \d+ tensors/);
+  await page.close();
+});
+
 test('no page error happened in any test', () => {
   assert.deepEqual(pageErrors, []);
 });
 
-export { OUT_Q4_K_M, OUT_Q8_0 };
