@@ -270,6 +270,60 @@ test('the plan is shown before a run: each tensor’s type and size as llama.cpp
   await page.close();
 });
 
+/** Puts a file in an OPFS folder, as if left there by an earlier run or another program. */
+async function putOpfsFile(page: Page, folder: string, name: string, text: string): Promise<void> {
+  await page.evaluate(`(async () => {
+    const root = await navigator.storage.getDirectory();
+    const dir = await root.getDirectoryHandle(${JSON.stringify(folder)}, { create: true });
+    const w = await (await dir.getFileHandle(${JSON.stringify(name)}, { create: true })).createWritable();
+    await w.write(${JSON.stringify(text)});
+    await w.close();
+  })()`);
+}
+
+test('writing into a folder asks before replacing a file of the same name: keep both, cancel or replace', { timeout: 90_000 }, async () => {
+  const { page } = await openApp();
+  await page.evaluate(`window.__outputFolder = 'clash'`);
+  await putOpfsFile(page, 'clash', OUT_Q8_0, 'an older file');
+  await openModel(page);
+  await page.getByLabel('Q8_0', { exact: true }).check();
+  const dialog = page.getByRole('dialog', { name: /already there/ });
+
+  // keep both: the new file gets a number, the old one is untouched
+  await quantizeButton(page).click();
+  await dialog.waitFor();
+  assert.deepEqual(await dialog.getByRole('listitem').allTextContents(), [OUT_Q8_0], 'only the clashing name is listed');
+  await dialog.getByRole('button', { name: 'Keep both' }).click();
+  await page.getByRole('heading', { name: /^Done in/ }).waitFor({ timeout: 60_000 });
+  let files = await readOpfsFolder(page, 'clash');
+  const numbered = 'pydoc-llama-5m-Q8_0 (1).gguf';
+  assert.deepEqual([...files.keys()].sort(), [OUT_Q4_K_M, OUT_Q8_0, numbered].sort());
+  assert.equal(files.get(OUT_Q8_0)!.toString(), 'an older file');
+  const q8Size = Number((await page.getByTestId('size-Q8_0').getAttribute('title'))!.replace(/\D/g, ''));
+  assert.equal(files.get(numbered)!.length, q8Size);
+  assert.match((await page.getByTestId('result-Q8_0').textContent()) ?? '', /pydoc-llama-5m-Q8_0 \(1\)\.gguf/);
+
+  // cancel: nothing is written, nothing fails
+  await quantizeButton(page).click();
+  await dialog.waitFor();
+  assert.deepEqual((await dialog.getByRole('listitem').allTextContents()).sort(), [OUT_Q4_K_M, OUT_Q8_0].sort());
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  files = await readOpfsFolder(page, 'clash');
+  assert.equal(files.size, 3);
+  assert.equal(files.get(OUT_Q8_0)!.toString(), 'an older file');
+  assert.equal(await page.getByTestId('run-failed').count(), 0);
+
+  // replace: the old file becomes the new output
+  await quantizeButton(page).click();
+  await dialog.getByRole('button', { name: 'Replace' }).click();
+  await page.getByRole('heading', { name: /^Done in/ }).waitFor({ timeout: 60_000 });
+  files = await readOpfsFolder(page, 'clash');
+  assert.equal(files.size, 3);
+  assert.deepEqual(files.get(OUT_Q8_0), files.get(numbered), 'replaced by the same output');
+  await page.close();
+});
+
 test('no page error happened in any test', () => {
   assert.deepEqual(pageErrors, []);
 });

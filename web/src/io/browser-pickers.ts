@@ -37,10 +37,24 @@ export interface ChosenOutput {
 }
 
 /**
- * Asks where the outputs go: a save dialog for one output, a folder for several. Without pickers the
- * outputs are staged and downloaded. Rejects with AbortError when the user dismisses the dialog.
+ * For a chosen folder: the names to write given the names already in it (the caller may ask the user),
+ * or null to write nothing.
  */
-export async function chooseOutputs(fileNames: readonly string[]): Promise<ChosenOutput[]> {
+export type NameOutputs = (wanted: readonly string[], existing: ReadonlySet<string>) => Promise<string[] | null>;
+
+async function entryNames(dir: FileSystemDirectoryHandle): Promise<Set<string>> {
+  const names = new Set<string>();
+  // keys() is in every browser with the File System Access API, but not yet in TypeScript's DOM types
+  for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) names.add(name);
+  return names;
+}
+
+/**
+ * Asks where the outputs go: a save dialog for one output (the system's dialog asks about replacing), a
+ * folder for several (`nameOutputs` decides about names already there). Without pickers the outputs are
+ * staged and downloaded. Rejects with AbortError when the user dismisses a dialog or cancels.
+ */
+export async function chooseOutputs(fileNames: readonly string[], nameOutputs?: NameOutputs): Promise<ChosenOutput[]> {
   const w = fsWindow();
   if (canSaveFiles()) {
     if (fileNames.length === 1) {
@@ -52,8 +66,10 @@ export async function chooseOutputs(fileNames: readonly string[]): Promise<Chose
       return [{ fileName: handle.name, sink: await savedFileSink(handle), location: handle.name }];
     }
     const dir = await w.showDirectoryPicker!({ id: 'quantsmith-outputs', mode: 'readwrite' });
+    const names = nameOutputs ? await nameOutputs(fileNames, await entryNames(dir)) : [...fileNames];
+    if (!names) throw new DOMException('the user chose not to replace existing files', 'AbortError');
     const outputs: ChosenOutput[] = [];
-    for (const name of fileNames) {
+    for (const name of names) {
       outputs.push({ fileName: name, sink: await folderFileSink(dir, name), location: `${name} in ${dir.name || 'the chosen folder'}` });
     }
     return outputs;
