@@ -310,17 +310,71 @@ test('writing into a folder asks before replacing a file of the same name: keep 
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'detached' });
   files = await readOpfsFolder(page, 'clash');
-  assert.equal(files.size, 3);
+  assert.equal(files.size, 3, [...files.keys()].join(', '));
   assert.equal(files.get(OUT_Q8_0)!.toString(), 'an older file');
   assert.equal(await page.getByTestId('run-failed').count(), 0);
 
   // replace: the old file becomes the new output
   await quantizeButton(page).click();
+  await dialog.waitFor();
   await dialog.getByRole('button', { name: 'Replace' }).click();
-  await page.getByRole('heading', { name: /^Done in/ }).waitFor({ timeout: 60_000 });
+  // the results of this run, not those of the first one
+  await page.getByTestId('result-Q8_0').filter({ hasNotText: '(1)' }).waitFor({ timeout: 60_000 });
   files = await readOpfsFolder(page, 'clash');
   assert.equal(files.size, 3);
   assert.deepEqual(files.get(OUT_Q8_0), files.get(numbered), 'replaced by the same output');
+  await page.close();
+});
+
+test('polish: focus after the sample, choices locked mid-run, Copied on the button, Clear history undoable; axe at 1280 px', { timeout: 90_000 }, async () => {
+  const { page } = await openApp({ init: SLOW_DISK });
+  const check = async (screen: string) => {
+    const violations = await seriousA11yViolations(page);
+    assert.deepEqual(violations, [], `${screen}:\n${describeViolations(violations)}`);
+  };
+  await page.getByRole('button', { name: /Try the sample model/ }).click();
+  await page.getByRole('heading', { level: 2, name: MODEL_HEADING }).waitFor({ timeout: 30_000 });
+  assert.equal(await page.evaluate('document.activeElement?.id'), 'model-heading', 'focus moves to the opened model');
+  assert.match((await page.locator('.facts').textContent()) ?? '', /File type\s*F16/);
+
+  await page.evaluate(`window.__outputFolder = 'polish'`);
+  await page.locator('summary', { hasText: 'Advanced options' }).click();
+  await page.getByRole('button', { name: 'Add tensor type' }).click();
+  await page.getByLabel('Tensor name pattern 1').fill('nothing_here');
+  await page.locator('summary', { hasText: 'Plan before running' }).click();
+  await page.locator('summary', { hasText: 'What do bpw' }).click();
+  await check('glossary, options and the plan before running');
+
+  await quantizeButton(page).click();
+  await page.waitForFunction('window.__writesHeld === true', undefined, { timeout: 30_000 });
+  assert.equal(await page.getByLabel('Q8_0', { exact: true }).isDisabled(), true, 'types are locked while running');
+  assert.equal(await page.getByLabel('Tensor name pattern 1').isDisabled(), true, 'options are locked while running');
+  await page.evaluate('window.__releaseWrites()');
+  await page.getByRole('heading', { name: /^Done in/ }).waitFor({ timeout: 60_000 });
+  assert.equal(await page.getByLabel('Q8_0', { exact: true }).isEnabled(), true);
+
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(server.url).origin });
+  const copy = page.getByRole('button', { name: 'Copy the SHA-256 of pydoc-llama-5m-Q4_K_M.gguf' });
+  await copy.click();
+  assert.equal((await copy.textContent())?.trim(), 'Copied ✓');
+  assert.equal(await page.evaluate('navigator.clipboard.readText()'), await page.getByTestId('sha256-Q4_K_M').textContent());
+
+  const history = page.getByRole('region', { name: 'Run history' });
+  await history.waitFor();
+  await page.getByRole('button', { name: 'Clear history' }).click();
+  await history.waitFor({ state: 'detached' });
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await history.waitFor();
+  assert.match((await history.textContent()) ?? '', /pydoc-llama-5m-F16\.gguf/);
+  await check('results, history');
+
+  // the question before replacing files, as a screen reader meets it
+  await page.getByLabel('Q8_0', { exact: true }).check();
+  await putOpfsFile(page, 'polish', OUT_Q8_0, 'older');
+  await quantizeButton(page).click();
+  await page.getByRole('dialog').waitFor();
+  await check('the replace question');
+  await page.getByRole('button', { name: 'Cancel' }).click();
   await page.close();
 });
 
