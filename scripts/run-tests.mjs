@@ -1,7 +1,8 @@
 // Runs every tests/**/*.test.ts with node's test runner (TypeScript through tsx).
 // Arguments narrow the run to test files whose path contains one of them.
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 
 function find(dir) {
@@ -18,9 +19,22 @@ if (files.length === 0) {
   console.error('run-tests: no test files match');
   process.exit(1);
 }
+// the end-to-end files share one production build of the app, made once here (tests/e2e/harness.ts buildApp)
+const env = { ...process.env };
+let dist;
+if (files.some((f) => f.startsWith(join('tests', 'e2e')))) {
+  dist = join(mkdtempSync(join(tmpdir(), 'quantsmith-e2e-dist-')), 'dist');
+  const build = spawnSync(process.execPath, [join('node_modules', 'vite', 'bin', 'vite.js'), 'build', '--outDir', dist, '--logLevel', 'warn'], { stdio: 'inherit' });
+  if (build.status !== 0) {
+    console.error('run-tests: vite build failed');
+    process.exit(1);
+  }
+  env.QUANTSMITH_E2E_DIST = dist;
+}
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
-  { stdio: 'inherit' },
+  { stdio: 'inherit', env },
 );
+if (dist) rmSync(dirname(dist), { recursive: true, force: true });
 process.exit(result.status ?? 1);

@@ -16,12 +16,12 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-# install when the installed tree is older than the lock file (or missing). `npm install`, not `npm ci`:
-# npm 11 leaves other platforms' optional packages (rollup's, esbuild's) out of the lock file and `npm ci`
-# then refuses it; `npm install` keeps the locked versions all the same.
+# install exactly the lock file when the installed tree is older than it (or missing). `npm ci` never rewrites
+# the lock; tests/unit/lock-file.test.ts keeps every platform's optional packages in it so `npm ci` accepts it
+# on Linux, macOS and Windows alike.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages"
-  npm install --no-audit --no-fund --loglevel=error
+  npm ci --no-audit --no-fund --loglevel=error
 fi
 
 node scripts/build-wasm.mjs

@@ -8,13 +8,14 @@ typedef struct {
   int id;
   int block_size;
   int block_bytes;
+  int weights; /* QS_WEIGHTS_* */
   qs_quantize_fn quantize;
   qs_dequantize_fn dequantize;
 } qs_type_traits;
 
 static const qs_type_traits TYPES[] = {
-#define QS_TYPE(name, id, block_size, block_bytes, quantize, dequantize) \
-  {#name, id, block_size, block_bytes, quantize, dequantize},
+#define QS_TYPE(name, id, block_size, block_bytes, weights, quantize, dequantize) \
+  {#name, id, block_size, block_bytes, weights, quantize, dequantize},
 #include "type_traits.def"
 #undef QS_TYPE
 };
@@ -26,6 +27,8 @@ enum {
   QS_ERR_BAD_ROW_LENGTH = -2, /* not a positive multiple of the block size */
   QS_ERR_BAD_SOURCE_TYPE = -3, /* quantize sources must be f32, f16 or bf16 */
   QS_ERR_TOO_LARGE = -4,
+  QS_ERR_WEIGHTS_PENDING = -5,  /* importance weights given for a type whose weighted path we lack */
+  QS_ERR_WEIGHTS_REQUIRED = -6, /* no importance weights for a type ggml refuses to quantize without */
 };
 
 #define GGML_F32 QS_SRC_F32
@@ -50,13 +53,15 @@ static const qs_type_traits *find_type(int id) {
 
 QS_EXPORT int qs_type_count(void) { return TYPE_COUNT; }
 
-/* Writes {ggml id, elements per block, bytes per block, pointer to NUL-terminated name} to out[0..3]. */
+/* Writes {ggml id, elements per block, bytes per block, pointer to NUL-terminated name, QS_WEIGHTS_*}
+ * to out[0..4]. */
 QS_EXPORT int qs_type_info(int index, uint32_t *out) {
   if (index < 0 || index >= TYPE_COUNT) return 0;
   out[0] = (uint32_t)TYPES[index].id;
   out[1] = (uint32_t)TYPES[index].block_size;
   out[2] = (uint32_t)TYPES[index].block_bytes;
   out[3] = (uint32_t)(uintptr_t)TYPES[index].name;
+  out[4] = (uint32_t)TYPES[index].weights;
   return 1;
 }
 
@@ -72,39 +77,78 @@ QS_EXPORT int qs_row_bytes(int type, int n_per_row) {
   return t ? (int)rows_bytes(t, 1, n_per_row) : QS_ERR_UNKNOWN_TYPE;
 }
 
-/* Otherwise F16/BF16 sources are widened to F32 (exactly) a chunk at a time. Every quantizer works
- * block by block and the chunk is a multiple of every block size, so chunking cannot change the
- * output; a chunk small enough to stay in the L1 cache keeps the extra pass cheap. */
+/* Without weights, F16/BF16 sources are widened to F32 (exactly) a chunk at a time. Every quantizer
+ * works block by block without weights and the chunk is a multiple of every block size, so chunking
+ * cannot change the output; a chunk small enough to stay in the L1 cache keeps the extra pass cheap. */
 #define WIDEN_CHUNK 2048
 static float widened[WIDEN_CHUNK];
 
-/* Quantizes nrows × n_per_row source values of src_type (f32, f16 or bf16) into dst_type.
+/* With weights, ggml's quantizers may look at whole rows (Q4_0…Q5_1 use the row's variance), so
+ * whole rows are widened: as many as fit in WIDEN_CHUNK, or one at a time in a buffer kept for
+ * the longest row seen. */
+static float *row_buffer;
+static int64_t row_buffer_floats;
+
+static float *widen_buffer(int64_t floats) {
+  if (floats <= WIDEN_CHUNK) return widened;
+  if (floats > row_buffer_floats) {
+    free(row_buffer);
+    row_buffer = (float *)aligned_alloc(16, (size_t)floats * sizeof(float));
+    row_buffer_floats = row_buffer ? floats : 0;
+  }
+  return row_buffer;
+}
+
+static int quantize_widened(const qs_type_traits *out, const uint16_t *in, int src_type, uint8_t *o, int64_t nrows,
+                            int64_t n_per_row, const float *quant_weights) {
+  const qs_dequantize_fn widen = src_type == GGML_F16 ? qs_dequantize_f16 : qs_dequantize_bf16;
+  const int64_t n = nrows * n_per_row;
+  if (!quant_weights) {
+    for (int64_t done = 0; done < n; done += WIDEN_CHUNK) {
+      const int64_t count = n - done < WIDEN_CHUNK ? n - done : WIDEN_CHUNK;
+      widen(in + done, widened, count);
+      out->quantize(widened, o + done / out->block_size * out->block_bytes, 1, count, NULL);
+    }
+    return 0;
+  }
+  const int64_t rows_per_pass = n_per_row < WIDEN_CHUNK ? WIDEN_CHUNK / n_per_row : 1;
+  float *buffer = widen_buffer(rows_per_pass * n_per_row);
+  if (!buffer) return QS_ERR_TOO_LARGE;
+  const int64_t row_bytes = n_per_row / out->block_size * out->block_bytes;
+  for (int64_t row = 0; row < nrows; row += rows_per_pass) {
+    const int64_t count = nrows - row < rows_per_pass ? nrows - row : rows_per_pass;
+    widen(in + row * n_per_row, buffer, count * n_per_row);
+    out->quantize(buffer, o + row * row_bytes, count, n_per_row, quant_weights);
+  }
+  return 0;
+}
+
+/* Quantizes nrows × n_per_row source values of src_type (f32, f16 or bf16) into dst_type, as
+ * ggml_quantize_chunk(dst_type, …, quant_weights) does: quant_weights holds n_per_row importance
+ * weights for every row, or is NULL. Types whose ggml quantizer ignores weights ignore them.
  * Returns the bytes written to dst, or a negative error code. */
-QS_EXPORT int qs_quantize_rows(int src_type, const void *src, int dst_type, void *dst, int nrows, int n_per_row) {
+QS_EXPORT int qs_quantize_rows(int src_type, const void *src, int dst_type, void *dst, int nrows, int n_per_row,
+                               const float *quant_weights) {
   const qs_type_traits *out = find_type(dst_type);
   if (!out) return QS_ERR_UNKNOWN_TYPE;
   const int64_t bytes = rows_bytes(out, nrows, n_per_row);
   if (bytes < 0) return (int)bytes;
-  const int64_t n = (int64_t)nrows * n_per_row;
   if (src_type != GGML_F32 && src_type != GGML_F16 && src_type != GGML_BF16) return QS_ERR_BAD_SOURCE_TYPE;
-  const qs_quantize_from_fn fused = fused_quantizer(dst_type);
+  if (out->weights == QS_WEIGHTS_IGNORED) quant_weights = NULL;
+  if (out->weights == QS_WEIGHTS_PENDING && quant_weights) return QS_ERR_WEIGHTS_PENDING;
+  if (out->weights == QS_WEIGHTS_REQUIRED && !quant_weights) return QS_ERR_WEIGHTS_REQUIRED;
+  const int64_t n = (int64_t)nrows * n_per_row;
+  const qs_quantize_from_fn fused = quant_weights ? NULL : fused_quantizer(dst_type);
   if (fused) {
     fused(src, src_type, dst, n);
     return (int)bytes;
   }
   if (src_type == GGML_F32) {
-    out->quantize((const float *)src, dst, n);
+    out->quantize((const float *)src, dst, nrows, n_per_row, quant_weights);
     return (int)bytes;
   }
-  const qs_dequantize_fn widen = src_type == GGML_F16 ? qs_dequantize_f16 : qs_dequantize_bf16;
-  const uint16_t *in = (const uint16_t *)src;
-  uint8_t *o = (uint8_t *)dst;
-  for (int64_t done = 0; done < n; done += WIDEN_CHUNK) {
-    const int64_t count = n - done < WIDEN_CHUNK ? n - done : WIDEN_CHUNK;
-    widen(in + done, widened, count);
-    out->quantize(widened, o + done / out->block_size * out->block_bytes, count);
-  }
-  return (int)bytes;
+  const int err = quantize_widened(out, (const uint16_t *)src, src_type, (uint8_t *)dst, nrows, n_per_row, quant_weights);
+  return err < 0 ? err : (int)bytes;
 }
 
 /* Dequantizes nrows × n_per_row values of src_type into F32. Returns the floats written, or a negative error code. */

@@ -4,7 +4,11 @@
 #include <wasm_simd128.h>
 #include "source.h"
 
-void qs_quantize_f32(const float *src, void *dst, int64_t n) { memcpy(dst, src, (size_t)n * sizeof(float)); }
+/* Float types ignore importance weights, as ggml's do (dispatch drops them). */
+void qs_quantize_f32(const float *src, void *dst, int64_t nrows, int64_t n_per_row, const float *quant_weights) {
+  (void)quant_weights;
+  memcpy(dst, src, (size_t)(nrows * n_per_row) * sizeof(float));
+}
 void qs_dequantize_f32(const void *src, float *dst, int64_t n) { memcpy(dst, src, (size_t)n * sizeof(float)); }
 
 /* Four halves (low 16 bits of each lane) → four floats (the vector form of qs_half_to_f32). */
@@ -25,7 +29,9 @@ static inline v128_t pack_low_halves(v128_t a, v128_t b) {
   return wasm_i8x16_shuffle(a, b, 0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29);
 }
 
-void qs_quantize_f16(const float *src, void *dst, int64_t n) {
+void qs_quantize_f16(const float *src, void *dst, int64_t nrows, int64_t n_per_row, const float *quant_weights) {
+  (void)quant_weights;
+  const int64_t n = nrows * n_per_row;
   qs_half *out = (qs_half *)dst;
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -56,7 +62,9 @@ static inline v128_t f32x4_to_bf16(v128_t u) {
   return wasm_v128_bitselect(quiet_nan, rounded, is_nan);
 }
 
-void qs_quantize_bf16(const float *src, void *dst, int64_t n) {
+void qs_quantize_bf16(const float *src, void *dst, int64_t nrows, int64_t n_per_row, const float *quant_weights) {
+  (void)quant_weights;
+  const int64_t n = nrows * n_per_row;
   uint16_t *out = (uint16_t *)dst;
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {

@@ -6,6 +6,7 @@
 #include "k_search.h"
 
 #define F32(v) wasm_f32x4_splat(v)
+#define QS_INLINE static inline __attribute__((always_inline))
 
 /* Lane-wise nearest_int of v, clamped to lo..hi. */
 static inline v128_t quantize_clamped(v128_t v, int lo, int hi) {
@@ -18,8 +19,10 @@ static inline v128_t weighted_error(v128_t w, v128_t diff, int use_mad) {
   return wasm_f32x4_mul(w, use_mad ? wasm_f32x4_abs(diff) : wasm_f32x4_mul(diff, diff));
 }
 
-/* Returns the per-lane scale; *neg_min gets -min; L[i] (i32 lanes) the quants. */
-static v128_t fit_affine_x4(int n, int nmax, const v128_t *x, const v128_t *w, v128_t *L, v128_t *neg_min,
+/* Returns the per-lane scale; *neg_min gets -min; L[i] (i32 lanes) the quants. This is also ggml's
+ * make_qkx3_quants when weights are given: the two differ only in their weights-less defaults and in
+ * testing `max <= min` instead of `max == min` for a flat block, which agree once min is clamped to ≤ 0. */
+QS_INLINE v128_t fit_affine_x4(int n, int nmax, const v128_t *x, const v128_t *w, v128_t *L, v128_t *neg_min,
                             float rmin, float rdelta, int nstep, int use_mad) {
   v128_t trial[32];
   const v128_t zero = F32(0.f);
@@ -80,6 +83,11 @@ static v128_t fit_affine_x4(int n, int nmax, const v128_t *x, const v128_t *w, v
   return qs_select(flat, zero, scale);
 }
 
+v128_t qs_fit_affine_x4(int n, int nmax, const v128_t *x, const v128_t *w, v128_t *L, v128_t *neg_min, float rmin,
+                        float rdelta, int nstep) {
+  return fit_affine_x4(n, nmax, x, w, L, neg_min, rmin, rdelta, nstep, 0);
+}
+
 void qs_q2k_sub_scales(const float *x, uint8_t *L, float *scales, float *mins) {
   v128_t xt[16], wt[16], Lt[16];
   for (int g = 0; g < 4; g++) {
@@ -112,9 +120,9 @@ void qs_q45k_sub_scales(const float *x, uint8_t *L, float *scales, float *mins, 
 
 /* ---- symmetric fits: quants l in -nmax..nmax-1, stored as l + nmax ---- */
 
-/* ggml's make_qx_quants with rmse_type 1 and no importance weights (weights x²): the best of 19
- * candidate scales by (Σwxl)²/Σwl². */
-static v128_t fit_symmetric_x4(int n, int nmax, const v128_t *x, v128_t *L) {
+/* ggml's make_qx_quants with rmse_type 1: the best of 19 candidate scales by (Σwxl)²/Σwl², with
+ * weights qw (NULL: x², the no-imatrix default). */
+QS_INLINE v128_t fit_symmetric_x4(int n, int nmax, const v128_t *x, const v128_t *qw, v128_t *L) {
   v128_t amax;
   const v128_t max = qs_signed_absmax_x4(n, x, &amax);
   const v128_t all_zero = wasm_f32x4_lt(amax, F32(QS_GROUP_EPS));
@@ -125,7 +133,7 @@ static v128_t fit_symmetric_x4(int n, int nmax, const v128_t *x, v128_t *L) {
     const v128_t li = quantize_clamped(wasm_f32x4_mul(iscale, x[i]), -nmax, nmax - 1);
     L[i] = li;
     const v128_t l = wasm_f32x4_convert_i32x4(li);
-    const v128_t w = wasm_f32x4_mul(x[i], x[i]);
+    const v128_t w = qw ? qw[i] : wasm_f32x4_mul(x[i], x[i]);
     sumlx = wasm_f32x4_add(sumlx, wasm_f32x4_mul(wasm_f32x4_mul(w, x[i]), l));
     suml2 = wasm_f32x4_add(suml2, wasm_f32x4_mul(wasm_f32x4_mul(w, l), l));
   }
@@ -139,7 +147,7 @@ static v128_t fit_symmetric_x4(int n, int nmax, const v128_t *x, v128_t *L) {
     for (int i = 0; i < n; i++) {
       trial[i] = quantize_clamped(wasm_f32x4_mul(iscale, x[i]), -nmax, nmax - 1);
       const v128_t l = wasm_f32x4_convert_i32x4(trial[i]);
-      const v128_t w = wasm_f32x4_mul(x[i], x[i]);
+      const v128_t w = qw ? qw[i] : wasm_f32x4_mul(x[i], x[i]);
       sumlx = wasm_f32x4_add(sumlx, wasm_f32x4_mul(wasm_f32x4_mul(w, x[i]), l));
       suml2 = wasm_f32x4_add(suml2, wasm_f32x4_mul(wasm_f32x4_mul(w, l), l));
     }
@@ -154,11 +162,15 @@ static v128_t fit_symmetric_x4(int n, int nmax, const v128_t *x, v128_t *L) {
   return qs_select(all_zero, zero, scale);
 }
 
+v128_t qs_fit_symmetric_x4(int n, int nmax, const v128_t *x, const v128_t *qw, v128_t *L) {
+  return fit_symmetric_x4(n, nmax, x, qw, L);
+}
+
 void qs_q6k_sub_scales(const float *x, int8_t *L, float *scales) {
   v128_t xt[16], Lt[16];
   for (int g = 0; g < 4; g++) {
     qs_load_lanes(x + 64 * g, 16, 16, xt);
-    wasm_v128_store(scales + 4 * g, fit_symmetric_x4(16, 32, xt, Lt));
+    wasm_v128_store(scales + 4 * g, fit_symmetric_x4(16, 32, xt, NULL, Lt));
     qs_store_lane_bytes(Lt, 16, 16, (uint8_t *)L + 64 * g);
   }
 }
@@ -219,4 +231,144 @@ void qs_q3k_sub_scales(const float *x, int8_t *L, float *scales) {
     wasm_v128_store(scales + 4 * g, fit_symmetric_refined_x4(16, 4, xt, Lt));
     qs_store_lane_bytes(Lt, 16, 16, (uint8_t *)L + 64 * g);
   }
+}
+
+/* ---- weighted searches (ggml's quantize_row_*_K_impl with quant_weights) ----
+ * w holds the final per-element weights of the super-block; sw gets each sub-block's Σw (summed in
+ * element order, as the reference does). */
+
+void qs_affine_sub_scales_weighted(const float *x, const float *w, int sub, int nmax, uint8_t *L, float *scales,
+                                   float *mins, float *sw) {
+  v128_t xt[32], wt[32], Lt[32];
+  for (int g = 0; g < QS_QK_K / (4 * sub); g++) {
+    qs_load_lanes(x + 4 * sub * g, sub, sub, xt);
+    qs_load_lanes(w + 4 * sub * g, sub, sub, wt);
+    v128_t sum_w = F32(0.f);
+    for (int i = 0; i < sub; i++) sum_w = wasm_f32x4_add(sum_w, wt[i]);
+    wasm_v128_store(sw + 4 * g, sum_w);
+    v128_t neg_min;
+    const v128_t scale = fit_affine_x4(sub, nmax, xt, wt, Lt, &neg_min, -0.9f, 0.05f, 36, 0);
+    wasm_v128_store(scales + 4 * g, scale);
+    wasm_v128_store(mins + 4 * g, neg_min);
+    qs_store_lane_bytes(Lt, sub, sub, L + 4 * sub * g);
+  }
+}
+
+void qs_symmetric_sub_scales_weighted(const float *x, const float *w, int nmax, int8_t *L, float *scales, float *sw) {
+  v128_t xt[16], wt[16], Lt[16];
+  for (int g = 0; g < 4; g++) {
+    qs_load_lanes(x + 64 * g, 16, 16, xt);
+    qs_load_lanes(w + 64 * g, 16, 16, wt);
+    if (sw) {
+      v128_t sum_w = F32(0.f);
+      for (int i = 0; i < 16; i++) sum_w = wasm_f32x4_add(sum_w, wt[i]);
+      wasm_v128_store(sw + 4 * g, sum_w);
+    }
+    wasm_v128_store(scales + 4 * g, fit_symmetric_x4(16, nmax, xt, wt, Lt));
+    qs_store_lane_bytes(Lt, 16, 16, (uint8_t *)L + 64 * g);
+  }
+}
+
+/* ggml's make_qp_quants: non-negative values x ≈ scale·L, L in 0..nmax, weighted by qw; the search
+ * over nine scales and five refinement passes, scalar (it runs on a super-block's 8 or 16 scales).
+ * The integer types are the reference's: L is a byte (negative quants wrap), the trial quants ints. */
+float qs_make_qp_quants(int n, int nmax, const float *x, uint8_t *L, const float *qw) {
+  float max = 0;
+  for (int i = 0; i < n; i++) max = max > x[i] ? max : x[i];
+  if (max < QS_GROUP_EPS) {
+    memset(L, 0, (size_t)n);
+    return 0.f;
+  }
+  float iscale = nmax / max;
+  for (int i = 0; i < n; i++) L[i] = (uint8_t)qs_nearest_int(iscale * x[i]);
+  const float scale = 1 / iscale;
+  float best_mse = 0;
+  for (int i = 0; i < n; i++) {
+    const float diff = x[i] - scale * L[i];
+    best_mse += qw[i] * diff * diff;
+  }
+  for (int is = -4; is <= 4; is++) {
+    if (is == 0) continue;
+    const float iscale_is = (0.1f * is + nmax) / max;
+    const float scale_is = 1 / iscale_is;
+    float mse = 0;
+    for (int i = 0; i < n; i++) {
+      const int l = qs_min_int(nmax, qs_nearest_int(iscale_is * x[i]));
+      const float diff = x[i] - scale_is * l;
+      mse += qw[i] * diff * diff;
+    }
+    if (mse < best_mse) {
+      best_mse = mse;
+      iscale = iscale_is;
+    }
+  }
+  float sumlx = 0, suml2 = 0;
+  for (int i = 0; i < n; i++) {
+    const int l = qs_min_int(nmax, qs_nearest_int(iscale * x[i]));
+    L[i] = (uint8_t)l;
+    sumlx += qw[i] * x[i] * l;
+    suml2 += qw[i] * l * l;
+  }
+  for (int pass = 0; pass < 5; pass++) {
+    int changed = 0;
+    for (int i = 0; i < n; i++) {
+      const float w = qw[i];
+      float slx = sumlx - w * x[i] * L[i];
+      float sl2 = suml2 - w * L[i] * L[i];
+      if (slx > 0 && sl2 > 0) {
+        const int l = qs_min_int(nmax, qs_nearest_int(x[i] * sl2 / slx));
+        if (l != L[i]) {
+          slx += w * x[i] * l;
+          sl2 += w * l * l;
+          if (slx * slx * suml2 > sumlx * sumlx * sl2) {
+            L[i] = (uint8_t)l;
+            sumlx = slx;
+            suml2 = sl2;
+            changed++;
+          }
+        }
+      }
+    }
+    if (!changed) break;
+  }
+  return suml2 > 0.0f ? sumlx / suml2 : 0.0f;
+}
+
+/* ggml's make_qx_quants with rmse_type 1 and weights qw, scalar (Q3_K's 16 sub-block scales). */
+float qs_make_qx_quants(int n, int nmax, const float *x, int8_t *L, const float *qw) {
+  float max = 0, amax = 0;
+  for (int i = 0; i < n; i++) {
+    const float ax = __builtin_fabsf(x[i]);
+    if (ax > amax) { amax = ax; max = x[i]; }
+  }
+  if (amax < QS_GROUP_EPS) {
+    memset(L, 0, (size_t)n);
+    return 0.f;
+  }
+  float iscale = -nmax / max;
+  float sumlx = 0, suml2 = 0;
+  for (int i = 0; i < n; i++) {
+    const int l = qs_max_int(-nmax, qs_min_int(nmax - 1, qs_nearest_int(iscale * x[i])));
+    L[i] = (int8_t)(l + nmax);
+    sumlx += qw[i] * x[i] * l;
+    suml2 += qw[i] * l * l;
+  }
+  float scale = suml2 ? sumlx / suml2 : 0.0f;
+  float best = scale * sumlx;
+  for (int is = -9; is <= 9; is++) {
+    if (is == 0) continue;
+    iscale = -(nmax + 0.1f * is) / max;
+    sumlx = suml2 = 0;
+    for (int i = 0; i < n; i++) {
+      const int l = qs_max_int(-nmax, qs_min_int(nmax - 1, qs_nearest_int(iscale * x[i])));
+      sumlx += qw[i] * x[i] * l;
+      suml2 += qw[i] * l * l;
+    }
+    if (suml2 > 0 && sumlx * sumlx > best * suml2) {
+      for (int i = 0; i < n; i++) L[i] = (int8_t)(nmax + qs_max_int(-nmax, qs_min_int(nmax - 1, qs_nearest_int(iscale * x[i]))));
+      scale = sumlx / suml2;
+      best = scale * sumlx;
+    }
+  }
+  return scale;
 }

@@ -1,7 +1,8 @@
 // Non-linear 4-bit formats: IQ4_NL (32-element blocks, one f16 scale) and IQ4_XS (256-element
 // super-blocks of eight 32-element blocks with 6-bit sub-scales). Quants index a fixed 16-entry
 // codebook. ggml_quantize_chunk always runs ggml's quantize_row_iq4_nl_impl for these (ntry = 7,
-// importance weights x² when there is no imatrix); this file follows that routine's float order.
+// weights x² without an imatrix, qw·sqrt(sigma2 + x²) with one); this file follows that routine's
+// float order.
 //
 // SIMD: four 32-element blocks at a time, one per lane (see simd.h), so every block's sums keep the
 // reference order; the codebook search is a lane-wise count plus a neighbour comparison.
@@ -85,11 +86,23 @@ static void store_codes_x4(const v128_t *x, v128_t inverse_scale, uint8_t *qs, i
   }
 }
 
-/* Four IQ4_NL blocks from 128 consecutive floats. */
-static void quantize_iq4_nl_x4(const float *x, qs_block_iq4_nl *y) {
+/* ggml's importance weights for these types: qw·sqrt(sigma2 + x²), sigma2 = Σx²·2/(super-block size). */
+static inline void weights_from_importance(const v128_t *x, const v128_t *qw, v128_t sigma2, v128_t *w) {
+  for (int j = 0; j < 32; j++) w[j] = wasm_f32x4_mul(qw[j], wasm_f32x4_sqrt(wasm_f32x4_add(sigma2, wasm_f32x4_mul(x[j], x[j]))));
+}
+
+/* Four IQ4_NL blocks from 128 consecutive floats (and their 128 importance weights, or NULL). */
+static void quantize_iq4_nl_x4(const float *x, const float *qw, qs_block_iq4_nl *y) {
   v128_t xt[32], w[32];
   qs_load_lanes(x, 32, 32, xt);
-  squares(xt, w);
+  if (qw) {
+    v128_t qwt[32], sum = wasm_f32x4_splat(0.f);
+    qs_load_lanes(qw, 32, 32, qwt);
+    for (int j = 0; j < 32; j++) sum = wasm_f32x4_add(sum, wasm_f32x4_mul(xt[j], xt[j]));
+    weights_from_importance(xt, qwt, wasm_f32x4_mul(sum, wasm_f32x4_splat(2.f / 32)), w);
+  } else {
+    squares(xt, w);
+  }
   const v128_t d = block_scales_x4(xt, w);
   float ds[4];
   wasm_v128_store(ds, d);
@@ -102,29 +115,55 @@ static void quantize_iq4_nl_x4(const float *x, qs_block_iq4_nl *y) {
   for (int b = 0; b < 4; b++) memcpy(y[b].qs, packed + 16 * b, 16);
 }
 
-void qs_quantize_iq4_nl(const float *x, void *dst, int64_t n) {
-  qs_block_iq4_nl *y = (qs_block_iq4_nl *)dst;
-  const int64_t nb = n / QS_QK;
+/* One row of IQ4_NL blocks; qw indexes the row's positions. */
+static void quantize_iq4_nl_row(const float *x, const float *qw, qs_block_iq4_nl *y, int64_t nb) {
   int64_t b = 0;
-  for (; b + 4 <= nb; b += 4) quantize_iq4_nl_x4(x + QS_QK * b, y + b);
+  for (; b + 4 <= nb; b += 4) quantize_iq4_nl_x4(x + QS_QK * b, qw ? qw + QS_QK * b : NULL, y + b);
   if (b < nb) { /* 1-3 trailing blocks: run them in zero-padded lanes and keep only those */
-    float padded[4 * QS_QK] = {0};
+    float padded[4 * QS_QK] = {0}, padded_w[4 * QS_QK] = {0};
     qs_block_iq4_nl out[4];
     const int rest = (int)(nb - b);
     memcpy(padded, x + QS_QK * b, sizeof(float) * QS_QK * rest);
-    quantize_iq4_nl_x4(padded, out);
+    if (qw) memcpy(padded_w, qw + QS_QK * b, sizeof(float) * QS_QK * rest);
+    quantize_iq4_nl_x4(padded, qw ? padded_w : NULL, out);
     memcpy(y + b, out, sizeof(out[0]) * rest);
   }
 }
 
-void qs_quantize_iq4_xs(const float *x, void *dst, int64_t n) {
+void qs_quantize_iq4_nl(const float *x, void *dst, int64_t nrows, int64_t n_per_row, const float *quant_weights) {
+  qs_block_iq4_nl *y = (qs_block_iq4_nl *)dst;
+  if (!quant_weights) { /* rows do not matter: one long row */
+    quantize_iq4_nl_row(x, NULL, y, nrows * n_per_row / QS_QK);
+    return;
+  }
+  const int64_t nb = n_per_row / QS_QK;
+  for (int64_t r = 0; r < nrows; r++) quantize_iq4_nl_row(x + r * n_per_row, quant_weights, y + r * nb, nb);
+}
+
+/* Σx² of a super-block in element order, times 2/256 (ggml's sigma2 for IQ4_XS). */
+static float super_block_sigma2(const float *x) {
+  float sum = 0;
+  for (int j = 0; j < QS_QK_K; j++) sum += x[j] * x[j];
+  return sum * (2.f / QS_QK_K);
+}
+
+void qs_quantize_iq4_xs(const float *x, void *dst, int64_t nrows, int64_t n_per_row, const float *quant_weights) {
+  const int64_t n = nrows * n_per_row;
   qs_block_iq4_xs *y = (qs_block_iq4_xs *)dst;
-  v128_t xt[2][32], w[32];
+  v128_t xt[2][32], w[32], qwt[32];
   float scales[8];
   for (int64_t b = 0; b < n / QS_QK_K; b++, x += QS_QK_K) {
+    /* importance weights index positions within the row */
+    const float *qw = quant_weights ? quant_weights + (b * QS_QK_K) % n_per_row : NULL;
+    const v128_t sigma2 = wasm_f32x4_splat(qw ? super_block_sigma2(x) : 0.f);
     for (int g = 0; g < 2; g++) {
       qs_load_lanes(x + 128 * g, 32, 32, xt[g]);
-      squares(xt[g], w);
+      if (qw) {
+        qs_load_lanes(qw + 128 * g, 32, 32, qwt);
+        weights_from_importance(xt[g], qwt, sigma2, w);
+      } else {
+        squares(xt[g], w);
+      }
       wasm_v128_store(scales + 4 * g, block_scales_x4(xt[g], w));
     }
     float max_scale = 0, amax_scale = 0;

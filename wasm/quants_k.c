@@ -22,6 +22,33 @@ static inline void requantize(const float *x, int n, int has_offset, float offse
   }
 }
 
+/* ---- importance weights (the weighted paths, ggml's quantize_row_*_K_impl) ---- */
+
+/* Σx² over a super-block, in element order. */
+static float sum_squares(const float *x) {
+  float sum = 0;
+  for (int i = 0; i < QS_QK_K; i++) sum += x[i] * x[i];
+  return sum;
+}
+
+/* w[i] = qw[i]·sqrt(sigma2 + x[i]²) over a super-block (lane-wise; sqrt is correctly rounded). */
+static void importance_weights(const float *x, const float *qw, float sigma2, float *w) {
+  const v128_t s2 = wasm_f32x4_splat(sigma2);
+  for (int i = 0; i < QS_QK_K; i += 4) {
+    const v128_t v = wasm_v128_load(x + i);
+    wasm_v128_store(w + i, wasm_f32x4_mul(wasm_v128_load(qw + i), wasm_f32x4_sqrt(wasm_f32x4_add(s2, wasm_f32x4_mul(v, v)))));
+  }
+}
+
+/* Runs a weighted super-block quantizer over whole rows: the weights index each row's positions. */
+typedef void (*weighted_block_fn)(const float *x, void *block, const float *qw);
+static void weighted_rows(const float *x, void *dst, int64_t nrows, int64_t n_per_row, const float *qw,
+                          size_t block_bytes, weighted_block_fn quantize_block) {
+  uint8_t *y = (uint8_t *)dst;
+  for (int64_t r = 0; r < nrows; r++)
+    for (int64_t b = 0; b < n_per_row / QS_QK_K; b++, x += QS_QK_K, y += block_bytes) quantize_block(x, y, qw + QS_QK_K * b);
+}
+
 /* ---- 6-bit scale/min packing shared by Q4_K and Q5_K (ggml's get_scale_min_k4 layout) ---- */
 
 static void pack_scales_mins_k4(uint8_t *packed, const uint8_t *ls, const uint8_t *lm) {
@@ -80,7 +107,31 @@ static inline v128_t low2_of_sub_block(const uint8_t *qs, int j) {
 
 /* ---- Q2_K ---- */
 
-void qs_quantize_q2_K(const float *x, void *dst, int64_t n) {
+/* ggml's quantize_row_q2_K_impl for one super-block. */
+static void quantize_q2_K_block_weighted(const float *x, void *block, const float *qw) {
+  qs_block_q2_K *y = (qs_block_q2_K *)block;
+  uint8_t L[QS_QK_K], Ls[16], Lm[16];
+  float w[QS_QK_K], scales[16], mins[16], sw[16];
+  importance_weights(x, qw, sum_squares(x) / QS_QK_K, w);
+  qs_affine_sub_scales_weighted(x, w, 16, 3, L, scales, mins, sw);
+  y->d = qs_f32_to_half(qs_make_qp_quants(16, 15, scales, Ls, sw));
+  y->dmin = qs_f32_to_half(qs_make_qp_quants(16, 15, mins, Lm, sw));
+  const float dm = qs_half_to_f32(y->d), mm = qs_half_to_f32(y->dmin);
+  for (int j = 0; j < 16; j++) y->scales[j] = (uint8_t)(Ls[j] | (Lm[j] << 4));
+  for (int j = 0; j < 16; j++) {
+    const float d = dm * (y->scales[j] & 0xF);
+    if (!d) continue;
+    requantize(x + 16 * j, 16, 1, mm * (y->scales[j] >> 4), d, 0, 3, 0, L + 16 * j);
+  }
+  pack_2bit(y->qs, L);
+}
+
+void qs_quantize_q2_K(const float *x, void *dst, int64_t nrows, int64_t n_per_row, const float *quant_weights) {
+  if (quant_weights) {
+    weighted_rows(x, dst, nrows, n_per_row, quant_weights, sizeof(qs_block_q2_K), quantize_q2_K_block_weighted);
+    return;
+  }
+  const int64_t n = nrows * n_per_row;
   qs_block_q2_K *y = (qs_block_q2_K *)dst;
   uint8_t L[QS_QK_K];
   float scales[16], mins[16];
@@ -143,7 +194,51 @@ static inline float largest_scale(const float *scales, float *magnitude) {
 
 /* ---- Q3_K ---- */
 
-void qs_quantize_q3_K(const float *x, void *dst, int64_t n) {
+/* Q3_K after the scales: re-quantize against the rounded scales (a zero scale keeps the search's
+ * quants, which are stored as l + 4), then split off the high bits and pack. */
+static void finish_q3_K(const float *x, qs_block_q3_K *y, int8_t *L) {
+  const float d_all = qs_half_to_f32(y->d);
+  for (int j = 0; j < 16; j++) {
+    const float d = d_all * (int8_t)q3_scale(y->scales, j);
+    if (!d) continue;
+    requantize(x + 16 * j, 16, 0, 0, d, -4, 3, 4, (uint8_t *)L + 16 * j);
+  }
+  /* high bit of element e goes to hmask[e % 32], bit e / 32 */
+  memset(y->hmask, 0, 32);
+  uint8_t low2[QS_QK_K];
+  for (int e = 0; e < QS_QK_K; e++) {
+    if (L[e] > 3) y->hmask[e % 32] |= (uint8_t)(1 << (e / 32));
+    low2[e] = (uint8_t)(L[e] & 3);
+  }
+  pack_2bit(y->qs, low2);
+}
+
+/* ggml's quantize_row_q3_K_impl for one super-block: make_qx_quants on each sub-block with the
+ * weights, then again on the 16 scales (weighted by their sub-blocks' Σw) for the 6-bit scales. */
+static void quantize_q3_K_block_weighted(const float *x, void *block, const float *qw) {
+  qs_block_q3_K *y = (qs_block_q3_K *)block;
+  int8_t L[QS_QK_K], Ls[16];
+  float w[QS_QK_K], scales[16], sw[16];
+  importance_weights(x, qw, 2 * sum_squares(x) / QS_QK_K, w);
+  qs_symmetric_sub_scales_weighted(x, w, 4, L, scales, sw);
+  const float d_block = qs_make_qx_quants(16, 32, scales, Ls, sw);
+  memset(y->scales, 0, 12);
+  for (int j = 0; j < 16; j++) {
+    const int l = Ls[j];
+    if (j < 8) y->scales[j] = (uint8_t)(l & 0xF);
+    else y->scales[j - 8] |= (uint8_t)((l & 0xF) << 4);
+    y->scales[j % 4 + 8] |= (uint8_t)((l >> 4) << (2 * (j / 4)));
+  }
+  y->d = qs_f32_to_half(d_block);
+  finish_q3_K(x, y, L);
+}
+
+void qs_quantize_q3_K(const float *x, void *dst, int64_t nrows, int64_t n_per_row, const float *quant_weights) {
+  if (quant_weights) {
+    weighted_rows(x, dst, nrows, n_per_row, quant_weights, sizeof(qs_block_q3_K), quantize_q3_K_block_weighted);
+    return;
+  }
+  const int64_t n = nrows * n_per_row;
   qs_block_q3_K *y = (qs_block_q3_K *)dst;
   int8_t L[QS_QK_K];
   float scales[16];
@@ -164,20 +259,7 @@ void qs_quantize_q3_K(const float *x, void *dst, int64_t n) {
     } else {
       y[b].d = qs_f32_to_half(0.f);
     }
-    const float d_all = qs_half_to_f32(y[b].d);
-    for (int j = 0; j < 16; j++) {
-      const float d = d_all * (int8_t)q3_scale(y[b].scales, j);
-      if (!d) continue;
-      requantize(x + 16 * j, 16, 0, 0, d, -4, 3, 4, (uint8_t *)L + 16 * j);
-    }
-    /* high bit of element e goes to hmask[e % 32], bit e / 32 */
-    memset(y[b].hmask, 0, 32);
-    uint8_t low2[QS_QK_K];
-    for (int e = 0; e < QS_QK_K; e++) {
-      if (L[e] > 3) y[b].hmask[e % 32] |= (uint8_t)(1 << (e / 32));
-      low2[e] = (uint8_t)(L[e] & 3);
-    }
-    pack_2bit(y[b].qs, low2);
+    finish_q3_K(x, &y[b], L);
   }
 }
 
@@ -197,8 +279,20 @@ void qs_dequantize_q3_K(const void *src, float *out, int64_t n) {
 
 /* ---- Q4_K and Q5_K: 8 sub-blocks of 32 with a 6-bit scale and min each ---- */
 
+/* Re-quantizes every sub-block whose rounded scale is non-zero to 0..nmax against the stored scales. */
+static void requantize_q45_K(const float *x, const uint8_t *packed, qs_half d, qs_half dmin, int nmax, uint8_t *L) {
+  const float d_all = qs_half_to_f32(d), dmin_all = qs_half_to_f32(dmin);
+  for (int j = 0; j < 8; j++) {
+    uint8_t sc, m;
+    unpack_scale_min_k4(j, packed, &sc, &m);
+    const float dl = d_all * sc;
+    if (!dl) continue;
+    requantize(x + 32 * j, 32, 1, dmin_all * m, dl, 0, nmax, 0, L + 32 * j);
+  }
+}
+
 /* Rounds the 8 sub-block scales and mins to 6 bits against their maxima, stores them, and
- * re-quantizes every sub-block whose rounded scale is non-zero to 0..nmax. */
+ * re-quantizes (the no-imatrix path). */
 static void finish_q45_K(const float *x, float *scales, float *mins, uint8_t *L, int nmax,
                          qs_half *d_out, qs_half *dmin_out, uint8_t *packed) {
   float max_scale = 0, max_min = 0;
@@ -218,25 +312,57 @@ static void finish_q45_K(const float *x, float *scales, float *mins, uint8_t *L,
   pack_scales_mins_k4(packed, ls, lm);
   *d_out = qs_f32_to_half(max_scale / 63.f);
   *dmin_out = qs_f32_to_half(max_min / 63.f);
-  const float d_all = qs_half_to_f32(*d_out), dmin_all = qs_half_to_f32(*dmin_out);
-  for (int j = 0; j < 8; j++) {
-    uint8_t sc, m;
-    unpack_scale_min_k4(j, packed, &sc, &m);
-    const float d = d_all * sc;
-    if (!d) continue;
-    requantize(x + 32 * j, 32, 1, dmin_all * m, d, 0, nmax, 0, L + 32 * j);
-  }
+  requantize_q45_K(x, packed, *d_out, *dmin_out, nmax, L);
 }
 
-void qs_quantize_q4_K(const float *x, void *dst, int64_t n) {
+/* The weighted path (ggml's quantize_row_q4_K_impl / q5_K_impl): make_qkx3_quants on each sub-block
+ * with weights qw·sqrt(sigma2 + x²), then make_qp_quants on the scales and on the mins, weighted by
+ * each sub-block's Σw. Q5_K clamps the 6-bit values to 63; Q4_K stores them as they come (a negative
+ * quant wraps as a byte, as there). */
+static void weighted_q45_K(const float *x, const float *qw, int nmax, int clamp, uint8_t *L, qs_half *d_out,
+                           qs_half *dmin_out, uint8_t *packed) {
+  float w[QS_QK_K], scales[8], mins[8], sw[8];
+  uint8_t ls[8], lm[8];
+  importance_weights(x, qw, 2 * sum_squares(x) / QS_QK_K, w);
+  qs_affine_sub_scales_weighted(x, w, 32, nmax, L, scales, mins, sw);
+  const float d_block = qs_make_qp_quants(8, 63, scales, ls, sw);
+  const float m_block = qs_make_qp_quants(8, 63, mins, lm, sw);
+  if (clamp)
+    for (int j = 0; j < 8; j++) {
+      ls[j] = ls[j] < 63 ? ls[j] : 63;
+      lm[j] = lm[j] < 63 ? lm[j] : 63;
+    }
+  pack_scales_mins_k4(packed, ls, lm);
+  *d_out = qs_f32_to_half(d_block);
+  *dmin_out = qs_f32_to_half(m_block);
+  requantize_q45_K(x, packed, *d_out, *dmin_out, nmax, L);
+}
+
+static void pack_q4_K_quants(qs_block_q4_K *y, const uint8_t *L) {
+  for (int j = 0; j < QS_QK_K; j += 64)
+    for (int l = 0; l < 32; l++) y->qs[j / 2 + l] = (uint8_t)(L[j + l] | (L[j + l + 32] << 4));
+}
+
+static void quantize_q4_K_block_weighted(const float *x, void *block, const float *qw) {
+  qs_block_q4_K *y = (qs_block_q4_K *)block;
+  uint8_t L[QS_QK_K];
+  weighted_q45_K(x, qw, 15, 0, L, &y->d, &y->dmin, y->scales);
+  pack_q4_K_quants(y, L);
+}
+
+void qs_quantize_q4_K(const float *x, void *dst, int64_t nrows, int64_t n_per_row, const float *quant_weights) {
+  if (quant_weights) {
+    weighted_rows(x, dst, nrows, n_per_row, quant_weights, sizeof(qs_block_q4_K), quantize_q4_K_block_weighted);
+    return;
+  }
+  const int64_t n = nrows * n_per_row;
   qs_block_q4_K *y = (qs_block_q4_K *)dst;
   uint8_t L[QS_QK_K];
   float scales[8], mins[8];
   for (int64_t b = 0; b < n / QS_QK_K; b++, x += QS_QK_K) {
     qs_q45k_sub_scales(x, L, scales, mins, 15, -1.f, 0.1f, 20);
     finish_q45_K(x, scales, mins, L, 15, &y[b].d, &y[b].dmin, y[b].scales);
-    for (int j = 0; j < QS_QK_K; j += 64)
-      for (int l = 0; l < 32; l++) y[b].qs[j / 2 + l] = (uint8_t)(L[j + l] | (L[j + l + 32] << 4));
+    pack_q4_K_quants(&y[b], L);
   }
 }
 
@@ -263,23 +389,39 @@ void qs_dequantize_q4_K(const void *src, float *out, int64_t n) {
   }
 }
 
-void qs_quantize_q5_K(const float *x, void *dst, int64_t n) {
+/* Sub-block pair p: low nibbles of 2p in qs[32p..], of 2p+1 in the high nibbles; bit 4 of element i
+ * of sub-block j goes to qh[i], bit j. */
+static void pack_q5_K_quants(qs_block_q5_K *y, const uint8_t *L) {
+  memset(y->qh, 0, 32);
+  for (int j = 0; j < 8; j++)
+    for (int i = 0; i < 32; i++) {
+      const int l = L[32 * j + i];
+      if (l > 15) y->qh[i] |= (uint8_t)(1 << j);
+      if (j % 2 == 0) y->qs[16 * j + i] = (uint8_t)(l & 0xF);
+      else y->qs[16 * (j - 1) + i] |= (uint8_t)((l & 0xF) << 4);
+    }
+}
+
+static void quantize_q5_K_block_weighted(const float *x, void *block, const float *qw) {
+  qs_block_q5_K *y = (qs_block_q5_K *)block;
+  uint8_t L[QS_QK_K];
+  weighted_q45_K(x, qw, 31, 1, L, &y->d, &y->dmin, y->scales);
+  pack_q5_K_quants(y, L);
+}
+
+void qs_quantize_q5_K(const float *x, void *dst, int64_t nrows, int64_t n_per_row, const float *quant_weights) {
+  if (quant_weights) {
+    weighted_rows(x, dst, nrows, n_per_row, quant_weights, sizeof(qs_block_q5_K), quantize_q5_K_block_weighted);
+    return;
+  }
+  const int64_t n = nrows * n_per_row;
   qs_block_q5_K *y = (qs_block_q5_K *)dst;
   uint8_t L[QS_QK_K];
   float scales[8], mins[8];
   for (int64_t b = 0; b < n / QS_QK_K; b++, x += QS_QK_K) {
     qs_q45k_sub_scales(x, L, scales, mins, 31, -0.5f, 0.1f, 15);
     finish_q45_K(x, scales, mins, L, 31, &y[b].d, &y[b].dmin, y[b].scales);
-    /* sub-block pair p: low nibbles of 2p in qs[32p..], of 2p+1 in the high nibbles; bit 4 of
-     * element i of sub-block j goes to qh[i], bit j */
-    memset(y[b].qh, 0, 32);
-    for (int j = 0; j < 8; j++)
-      for (int i = 0; i < 32; i++) {
-        const int l = L[32 * j + i];
-        if (l > 15) y[b].qh[i] |= (uint8_t)(1 << j);
-        if (j % 2 == 0) y[b].qs[16 * j + i] = (uint8_t)(l & 0xF);
-        else y[b].qs[16 * (j - 1) + i] |= (uint8_t)((l & 0xF) << 4);
-      }
+    pack_q5_K_quants(&y[b], L);
   }
 }
 
@@ -304,38 +446,57 @@ void qs_dequantize_q5_K(const void *src, float *out, int64_t n) {
 
 /* ---- Q6_K: 16 sub-blocks of 16 with signed 8-bit scales ---- */
 
-void qs_quantize_q6_K(const float *x, void *dst, int64_t n) {
+/* Q6_K after the sub-block scales: 8-bit scales against the largest, re-quantization, packing.
+ * An all-zero super-block is written as zeros. */
+static void finish_q6_K(const float *x, const float *scales, int8_t *L, qs_block_q6_K *y) {
+  float max_abs_scale;
+  const float max_scale = largest_scale(scales, &max_abs_scale);
+  if (max_abs_scale < QS_GROUP_EPS) {
+    memset(y, 0, sizeof(*y));
+    return;
+  }
+  const float iscale = -128.f / max_scale;
+  y->d = qs_f32_to_half(1 / iscale);
+  for (int j = 0; j < 16; j++) y->scales[j] = (int8_t)qs_min_int(127, qs_nearest_int(iscale * scales[j]));
+  const float d_all = qs_half_to_f32(y->d);
+  for (int j = 0; j < 16; j++) {
+    const float d = d_all * y->scales[j];
+    if (!d) continue;
+    requantize(x + 16 * j, 16, 0, 0, d, -32, 31, 32, (uint8_t *)L + 16 * j);
+  }
+  /* per 128-half h: element h*128 + 32k + l → low nibble in ql[64h + l + 32(k%2)] (high nibble when
+   * k >= 2), top two bits in qh[32h + l] at bit 2k */
+  for (int h = 0; h < 2; h++) {
+    uint8_t *ql = y->ql + 64 * h, *qh = y->qh + 32 * h;
+    const int8_t *Lh = L + 128 * h;
+    for (int l = 0; l < 32; l++) {
+      ql[l] = (uint8_t)((Lh[l] & 0xF) | ((Lh[l + 64] & 0xF) << 4));
+      ql[l + 32] = (uint8_t)((Lh[l + 32] & 0xF) | ((Lh[l + 96] & 0xF) << 4));
+      qh[l] = (uint8_t)((Lh[l] >> 4) | ((Lh[l + 32] >> 4) << 2) | ((Lh[l + 64] >> 4) << 4) | ((Lh[l + 96] >> 4) << 6));
+    }
+  }
+}
+
+/* ggml's quantize_row_q6_K_impl: make_qx_quants on each sub-block with the raw importance weights. */
+static void quantize_q6_K_block_weighted(const float *x, void *block, const float *qw) {
+  int8_t L[QS_QK_K];
+  float scales[16];
+  qs_symmetric_sub_scales_weighted(x, qw, 32, L, scales, NULL);
+  finish_q6_K(x, scales, L, (qs_block_q6_K *)block);
+}
+
+void qs_quantize_q6_K(const float *x, void *dst, int64_t nrows, int64_t n_per_row, const float *quant_weights) {
+  if (quant_weights) {
+    weighted_rows(x, dst, nrows, n_per_row, quant_weights, sizeof(qs_block_q6_K), quantize_q6_K_block_weighted);
+    return;
+  }
+  const int64_t n = nrows * n_per_row;
   qs_block_q6_K *y = (qs_block_q6_K *)dst;
   int8_t L[QS_QK_K];
   float scales[16];
   for (int64_t b = 0; b < n / QS_QK_K; b++, x += QS_QK_K) {
     qs_q6k_sub_scales(x, L, scales);
-    float max_abs_scale;
-    const float max_scale = largest_scale(scales, &max_abs_scale);
-    if (max_abs_scale < QS_GROUP_EPS) {
-      memset(&y[b], 0, sizeof(y[b]));
-      continue;
-    }
-    const float iscale = -128.f / max_scale;
-    y[b].d = qs_f32_to_half(1 / iscale);
-    for (int j = 0; j < 16; j++) y[b].scales[j] = (int8_t)qs_min_int(127, qs_nearest_int(iscale * scales[j]));
-    const float d_all = qs_half_to_f32(y[b].d);
-    for (int j = 0; j < 16; j++) {
-      const float d = d_all * y[b].scales[j];
-      if (!d) continue;
-      requantize(x + 16 * j, 16, 0, 0, d, -32, 31, 32, (uint8_t *)L + 16 * j);
-    }
-    /* per 128-half h: element h*128 + 32k + l → low nibble in ql[64h + l + 32(k%2)] (high nibble when
-     * k >= 2), top two bits in qh[32h + l] at bit 2k */
-    for (int h = 0; h < 2; h++) {
-      uint8_t *ql = y[b].ql + 64 * h, *qh = y[b].qh + 32 * h;
-      const int8_t *Lh = L + 128 * h;
-      for (int l = 0; l < 32; l++) {
-        ql[l] = (uint8_t)((Lh[l] & 0xF) | ((Lh[l + 64] & 0xF) << 4));
-        ql[l + 32] = (uint8_t)((Lh[l + 32] & 0xF) | ((Lh[l + 96] & 0xF) << 4));
-        qh[l] = (uint8_t)((Lh[l] >> 4) | ((Lh[l + 32] >> 4) << 2) | ((Lh[l + 64] >> 4) << 4) | ((Lh[l + 96] >> 4) << 6));
-      }
-    }
+    finish_q6_K(x, scales, L, &y[b]);
   }
 }
 

@@ -1,7 +1,10 @@
 // Legacy 32-element block formats: Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 (ggml's quantize_row_*_ref and
 // dequantize_row_*). All SIMD: scale search is a min/max (order-free), and every element is then
 // quantized by the same per-element float expression as the reference, evaluated lane by lane.
+// With importance weights (ggml's quantize_row_*_impl) the 4- and 5-bit types search their scales
+// as the k-quants do, four blocks at a time, one per lane (k_search.h).
 #include "source.h"
+#include "k_search.h"
 
 /* Elements 0..15 of a block go to the low nibbles, 16..31 to the high nibbles. */
 static inline v128_t pack_nibbles(v128_t low16, v128_t high16) {
@@ -38,7 +41,102 @@ static inline v128_t offset_trunc16(const float *x, v128_t min, v128_t id, v128_
   return qs_pack_u8(q[0], q[1], q[2], q[3]);
 }
 
-void qs_quantize_q4_0(const float *x, void *dst, int64_t n) {
+/* ---- importance-weighted Q4_0, Q4_1, Q5_0, Q5_1 (ggml's quantize_row_*_impl) ----
+ * Per row: sigma2 = Σx²/n_per_row; per element: weight = qw·sqrt(sigma2 + x²). The symmetric types
+ * then run make_qx_quants(32, nmax, …, rmse_type 1, weights), the ones with a minimum
+ * make_qkx3_quants(32, nmax, …, -0.9, 0.05, 36, squared error). */
+
+typedef void (*weighted_store_fn)(void *block, const uint8_t *L, float d, float neg_min);
+
+static void store_q4_0(void *block, const uint8_t *L, float d, float neg_min) {
+  (void)neg_min;
+  qs_block_q4_0 *y = (qs_block_q4_0 *)block;
+  y->d = qs_f32_to_half(d);
+  wasm_v128_store(y->qs, pack_nibbles(wasm_v128_load(L), wasm_v128_load(L + 16)));
+}
+
+static void store_q4_1(void *block, const uint8_t *L, float d, float neg_min) {
+  qs_block_q4_1 *y = (qs_block_q4_1 *)block;
+  y->d = qs_f32_to_half(d);
+  y->m = qs_f32_to_half(-neg_min);
+  wasm_v128_store(y->qs, pack_nibbles(wasm_v128_load(L), wasm_v128_load(L + 16)));
+}
+
+/* Q5 quants 0..31: low nibbles in qs, bit 4 in qh. */
+static void store_five_bits(uint8_t *qs, uint8_t *qh_bytes, const uint8_t *L) {
+  const v128_t low = wasm_v128_load(L), high = wasm_v128_load(L + 16), nibble = wasm_i8x16_splat(0x0F);
+  wasm_v128_store(qs, pack_nibbles(wasm_v128_and(low, nibble), wasm_v128_and(high, nibble)));
+  const uint32_t qh = fifth_bits(low, high);
+  memcpy(qh_bytes, &qh, 4);
+}
+
+static void store_q5_0(void *block, const uint8_t *L, float d, float neg_min) {
+  (void)neg_min;
+  qs_block_q5_0 *y = (qs_block_q5_0 *)block;
+  y->d = qs_f32_to_half(d);
+  store_five_bits(y->qs, y->qh, L);
+}
+
+static void store_q5_1(void *block, const uint8_t *L, float d, float neg_min) {
+  qs_block_q5_1 *y = (qs_block_q5_1 *)block;
+  y->d = qs_f32_to_half(d);
+  y->m = qs_f32_to_half(-neg_min);
+  store_five_bits(y->qs, y->qh, L);
+}
+
+/* Four blocks (128 floats of x and of their weights w) → four blocks of the type. */
+static void weighted_blocks_x4(const float *x, const float *w, int nmax, int affine, uint8_t *y, size_t block_bytes,
+                               weighted_store_fn store) {
+  v128_t xt[32], wt[32], Lt[32], neg_min = wasm_f32x4_splat(0.f), d;
+  qs_load_lanes(x, 32, 32, xt);
+  qs_load_lanes(w, 32, 32, wt);
+  if (affine) d = qs_fit_affine_x4(32, nmax, xt, wt, Lt, &neg_min, -0.9f, 0.05f, 36);
+  else d = qs_fit_symmetric_x4(32, nmax, xt, wt, Lt);
+  uint8_t L[4 * 32];
+  float ds[4], neg_mins[4];
+  qs_store_lane_bytes(Lt, 32, 32, L);
+  wasm_v128_store(ds, d);
+  wasm_v128_store(neg_mins, neg_min);
+  for (int b = 0; b < 4; b++) store(y + b * block_bytes, L + 32 * b, ds[b], neg_mins[b]);
+}
+
+static void quantize_legacy_weighted(const float *x, uint8_t *y, int64_t nrows, int64_t n_per_row, const float *qw,
+                                     int nmax, int affine, size_t block_bytes, weighted_store_fn store) {
+  float w[4 * QS_QK];
+  const int64_t nb = n_per_row / QS_QK;
+  for (int64_t r = 0; r < nrows; r++, x += n_per_row) {
+    float sum_x2 = 0;
+    for (int64_t j = 0; j < n_per_row; j++) sum_x2 += x[j] * x[j];
+    const v128_t sigma2 = wasm_f32x4_splat(sum_x2 / n_per_row);
+    for (int64_t b = 0; b < nb; b += 4) {
+      const int count = nb - b < 4 ? (int)(nb - b) : 4;
+      float padded[4 * QS_QK];
+      const float *xb = x + QS_QK * b;
+      if (count < 4) { /* 1-3 trailing blocks: zero-padded lanes, their output dropped */
+        memset(padded, 0, sizeof(padded));
+        memcpy(padded, xb, sizeof(float) * QS_QK * count);
+        xb = padded;
+      }
+      memset(w, 0, sizeof(w));
+      for (int i = 0; i < QS_QK * count; i += 4) {
+        const v128_t v = wasm_v128_load(xb + i);
+        const v128_t root = wasm_f32x4_sqrt(wasm_f32x4_add(sigma2, wasm_f32x4_mul(v, v)));
+        wasm_v128_store(w + i, wasm_f32x4_mul(wasm_v128_load(qw + QS_QK * b + i), root));
+      }
+      uint8_t out[4 * sizeof(qs_block_q5_1)];
+      weighted_blocks_x4(xb, w, nmax, affine, out, block_bytes, store);
+      memcpy(y, out, block_bytes * count);
+      y += block_bytes * count;
+    }
+  }
+}
+
+void qs_quantize_q4_0(const float *x, void *dst, int64_t nrows, int64_t n_per_row, const float *quant_weights) {
+  if (quant_weights) {
+    quantize_legacy_weighted(x, (uint8_t *)dst, nrows, n_per_row, quant_weights, 8, 0, sizeof(qs_block_q4_0), store_q4_0);
+    return;
+  }
+  const int64_t n = nrows * n_per_row;
   qs_block_q4_0 *y = (qs_block_q4_0 *)dst;
   for (int64_t b = 0; b < n / QS_QK; b++, x += QS_QK) {
     const float max = qs_signed_absmax(x, QS_QK);
@@ -51,7 +149,12 @@ void qs_quantize_q4_0(const float *x, void *dst, int64_t n) {
   }
 }
 
-void qs_quantize_q4_1(const float *x, void *dst, int64_t n) {
+void qs_quantize_q4_1(const float *x, void *dst, int64_t nrows, int64_t n_per_row, const float *quant_weights) {
+  if (quant_weights) {
+    quantize_legacy_weighted(x, (uint8_t *)dst, nrows, n_per_row, quant_weights, 15, 1, sizeof(qs_block_q4_1), store_q4_1);
+    return;
+  }
+  const int64_t n = nrows * n_per_row;
   qs_block_q4_1 *y = (qs_block_q4_1 *)dst;
   for (int64_t b = 0; b < n / QS_QK; b++, x += QS_QK) {
     float min, max;
@@ -66,7 +169,12 @@ void qs_quantize_q4_1(const float *x, void *dst, int64_t n) {
   }
 }
 
-void qs_quantize_q5_0(const float *x, void *dst, int64_t n) {
+void qs_quantize_q5_0(const float *x, void *dst, int64_t nrows, int64_t n_per_row, const float *quant_weights) {
+  if (quant_weights) {
+    quantize_legacy_weighted(x, (uint8_t *)dst, nrows, n_per_row, quant_weights, 16, 0, sizeof(qs_block_q5_0), store_q5_0);
+    return;
+  }
+  const int64_t n = nrows * n_per_row;
   qs_block_q5_0 *y = (qs_block_q5_0 *)dst;
   for (int64_t b = 0; b < n / QS_QK; b++, x += QS_QK) {
     const float max = qs_signed_absmax(x, QS_QK);
@@ -82,7 +190,12 @@ void qs_quantize_q5_0(const float *x, void *dst, int64_t n) {
   }
 }
 
-void qs_quantize_q5_1(const float *x, void *dst, int64_t n) {
+void qs_quantize_q5_1(const float *x, void *dst, int64_t nrows, int64_t n_per_row, const float *quant_weights) {
+  if (quant_weights) {
+    quantize_legacy_weighted(x, (uint8_t *)dst, nrows, n_per_row, quant_weights, 31, 1, sizeof(qs_block_q5_1), store_q5_1);
+    return;
+  }
+  const int64_t n = nrows * n_per_row;
   qs_block_q5_1 *y = (qs_block_q5_1 *)dst;
   for (int64_t b = 0; b < n / QS_QK; b++, x += QS_QK) {
     float min, max;
@@ -134,7 +247,9 @@ static void quantize_q8_0_block(const float *x, qs_block_q8_0 *y) {
   }
 }
 
-void qs_quantize_q8_0(const float *x, void *dst, int64_t n) {
+void qs_quantize_q8_0(const float *x, void *dst, int64_t nrows, int64_t n_per_row, const float *quant_weights) {
+  (void)quant_weights; /* ggml's quantize_q8_0 ignores them too */
+  const int64_t n = nrows * n_per_row;
   qs_block_q8_0 *y = (qs_block_q8_0 *)dst;
   for (int64_t b = 0; b < n / QS_QK; b++, x += QS_QK) quantize_q8_0_block(x, &y[b]);
 }

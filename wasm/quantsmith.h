@@ -1,8 +1,8 @@
 // Shared definitions for Quantsmith's quantization kernels: ggml's block layouts, the half-float
 // conversions, the rounding helper the k-quants rely on, and the kernel prototypes.
 //
-// Every kernel reproduces llama.cpp's reference quantizer (ggml_quantize_chunk with no importance
-// matrix) bit for bit. That only holds if each float operation happens in the same order and with the
+// Every kernel reproduces llama.cpp's quantizer (ggml_quantize_chunk, with or without importance
+// weights) bit for bit. That only holds if each float operation happens in the same order and with the
 // same operands as there, so comments of the form "same order as the reference" are load-bearing:
 // reassociating a sum or replacing a division by a reciprocal changes output bytes.
 #ifndef QUANTSMITH_H
@@ -105,13 +105,25 @@ static inline int qs_max_int(int a, int b) { return a > b ? a : b; }
 static inline int qs_min_int(int a, int b) { return a < b ? a : b; }
 
 /* ---- kernels ----
- * quantize:   n floats (a multiple of the block size) → n/block blocks
+ * quantize:   nrows rows of n_per_row floats (n_per_row a multiple of the block size) → blocks, as
+ *             ggml's quantize_<type>(src, dst, nrows, n_per_row, quant_weights). quant_weights holds
+ *             n_per_row importance weights applied to every row, or is NULL for none. A kernel is
+ *             given weights only if its row in type_traits.def says it uses them. Without weights it
+ *             may be handed any block-aligned piece of a row as one row (dispatch.c widens F16/BF16
+ *             sources that way), so the unweighted paths must not depend on the row length; with
+ *             weights it always gets whole rows (ggml's weighted Q4_0…Q5_1 use a per-row variance).
  * dequantize: n/block blocks → n floats */
-typedef void (*qs_quantize_fn)(const float *src, void *dst, int64_t n);
+typedef void (*qs_quantize_fn)(const float *src, void *dst, int64_t nrows, int64_t n_per_row, const float *quant_weights);
 typedef void (*qs_dequantize_fn)(const void *src, float *dst, int64_t n);
 
-#define QS_TYPE(name, id, block_size, block_bytes, quantize, dequantize) \
-  void quantize(const float *src, void *dst, int64_t n);                 \
+/* How a type's quantizer treats importance weights (the `weights` column of type_traits.def). */
+#define QS_WEIGHTS_IGNORED 0  /* ggml ignores them (F32, F16, BF16, Q8_0, …): dropped before the kernel */
+#define QS_WEIGHTS_USED 1     /* used when given, the plain path otherwise */
+#define QS_WEIGHTS_REQUIRED 2 /* ggml_quantize_requires_imatrix: refused without weights */
+#define QS_WEIGHTS_PENDING 3  /* ggml uses them but our weighted path is not written yet: refused with weights */
+
+#define QS_TYPE(name, id, block_size, block_bytes, weights, quantize, dequantize)                      \
+  void quantize(const float *src, void *dst, int64_t nrows, int64_t n_per_row, const float *quant_weights); \
   void dequantize(const void *src, float *dst, int64_t n);
 #include "type_traits.def"
 #undef QS_TYPE

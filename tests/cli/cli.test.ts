@@ -18,6 +18,8 @@ function cli(...args: string[]) {
 
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 const inputHash = sha(SHARED_F16_GGUF);
+/** ~130 MB of F16 weights: with one thread and a slow type a run lasts seconds, long enough to interrupt midway */
+const BIG_MODEL = { id: 'big', arch: 'llama', dtype: 'f16', nLayer: 4, nEmbd: 1024, nHead: 8, nHeadKv: 4, nFf: 2816, nVocab: 8192, seed: 11 } as const;
 
 function assertOneLineError(r: { status: number | null; stderr: string }, pattern: RegExp) {
   assert.equal(r.status, 1, `exit status 1 expected, stderr: ${r.stderr}`);
@@ -179,12 +181,59 @@ test('a missing input is named', () => {
   assertOneLineError(r, /nope\.gguf: no such file/);
 });
 
+test('a killed run (SIGKILL) leaves only a hidden temporary file, which the next run into that folder removes and names', async () => {
+  const work = join(dir, 'killed');
+  spawnSync('mkdir', ['-p', work]);
+  const input = join(dir, 'big-f16.gguf');
+  if (!existsSync(input)) writeSyntheticModel(input, BIG_MODEL);
+  const out = join(work, 'model.gguf');
+  const child = spawn(process.execPath, [CLI_BIN, 'quantize', input, '-o', out, '-t', 'Q3_K_M', '--threads', '1'], { cwd: work });
+  const exited = new Promise((r) => child.on('exit', r));
+  const partial = () => readdirSync(work).find((f) => f.endsWith('.partial'));
+  for (let i = 0; i < 2000 && !(partial() && statSync(join(work, partial()!)).size > 0); i++) await new Promise((r) => setTimeout(r, 10));
+  child.kill('SIGKILL');
+  await exited;
+  const left = partial();
+  assert.ok(left?.startsWith('.model.gguf.'), `a hidden temporary file is all that is left: ${readdirSync(work)}`);
+  assert.equal(existsSync(out), false);
+
+  const r = cli('quantize', SHARED_F16_GGUF, '-o', out, '-t', 'Q8_0');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stderr, `quantsmith: removed ${left}, left by an earlier run that was killed\n`);
+  assert.deepEqual(readdirSync(work), ['model.gguf']);
+});
+
+test('Ctrl-C while the CLI is still starting exits 130 with its message, not a bare signal death', async () => {
+  // how long Node takes here to run the first line of an ES module (the slowest of three): the CLI's handler
+  // must exist from that moment on, while loading the TypeScript loader and the CLI takes several times longer
+  const probe = join(dir, 'first-line.mjs');
+  writeFileSync(probe, "process.stdout.write('up')");
+  let firstLine = 0;
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    const c = spawn(process.execPath, [probe]);
+    await new Promise((r) => c.stdout.once('data', r));
+    firstLine = Math.max(firstLine, performance.now() - t0);
+    await new Promise((r) => c.once('exit', r));
+  }
+  for (const delay of [firstLine * 1.5 + 30, firstLine * 2 + 60]) {
+    const child = spawn(process.execPath, [CLI_BIN, 'inspect', SHARED_F16_GGUF], { cwd: dir });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<[number | null, string | null]>((r) => child.on('exit', (c, s) => r([c, s])));
+    await new Promise((r) => setTimeout(r, delay));
+    child.kill('SIGINT');
+    const [code, signal] = await exited;
+    assert.deepEqual([code, signal], [130, null], `SIGINT after ${delay.toFixed(0)} ms: ${stderr}`);
+    assert.equal(stderr, 'quantsmith: interrupted; no output was written\n');
+  }
+});
+
 test('an interrupted run (Ctrl-C) exits 130 and leaves neither the output nor a temporary file', async () => {
   const work = join(dir, 'interrupt');
   spawnSync('mkdir', ['-p', work]);
-  // ~130 MB of F16 weights, one thread and a slow type: the run lasts seconds, long enough to interrupt midway
   const input = join(dir, 'big-f16.gguf');
-  writeSyntheticModel(input, { id: 'big', arch: 'llama', dtype: 'f16', nLayer: 4, nEmbd: 1024, nHead: 8, nHeadKv: 4, nFf: 2816, nVocab: 8192, seed: 11 });
+  if (!existsSync(input)) writeSyntheticModel(input, BIG_MODEL);
   const inputBefore = sha(input);
   const out = join(work, 'big.gguf');
   const child = spawn(process.execPath, [CLI_BIN, 'quantize', input, '-o', out, '-t', 'Q3_K_M', '--threads', '1'], { cwd: work });

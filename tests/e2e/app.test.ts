@@ -185,7 +185,7 @@ test('without the File System Access API the outputs are staged and downloaded',
 });
 
 const EVERY_OPTION =
-  'type=Q5_K_M,Q8_0&output-tensor-type=q6_K&token-embedding-type=q8_0&leave-output-tensor&pure&allow-requantize' +
+  'type=Q5_K_M,Q8_0&allow-requantize&leave-output-tensor&pure&output-tensor-type=q6_K&token-embedding-type=q8_0' +
   '&tensor-type=attn_v=q8_0&tensor-type=blk%5C.0%5C.ffn_down=f16&override-kv=general.name=str:My%20model' +
   '&override-kv=llama.context_length=int:256';
 

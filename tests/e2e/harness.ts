@@ -4,7 +4,7 @@
 // file system, so the app's writing path (createWritable, write, close, abort) is the real one.
 import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { cpSync, createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { extname, join, normalize } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
@@ -24,9 +24,17 @@ export function scratch(prefix: string): string {
   return dir;
 }
 
-/** `vite build` of the app into a scratch folder; returns the folder. */
+/**
+ * The production build of the app in a scratch folder: a copy of the one scripts/run-tests.mjs made for the
+ * whole run (QUANTSMITH_E2E_DIST), or else a `vite build` of its own. Returns the folder.
+ */
 export function buildApp(): string {
   const outDir = join(scratch('quantsmith-e2e-dist-'), 'dist');
+  const prebuilt = process.env.QUANTSMITH_E2E_DIST;
+  if (prebuilt && existsSync(join(prebuilt, 'index.html'))) {
+    cpSync(prebuilt, outDir, { recursive: true }); // a copy of its own: a test may redeploy (change) it
+    return outDir;
+  }
   const result = spawnSync(process.execPath, [join(REPO, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--outDir', outDir, '--logLevel', 'warn'], {
     cwd: REPO,
     encoding: 'utf8',

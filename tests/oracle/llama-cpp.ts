@@ -42,6 +42,7 @@ const quantizeChunk = ggmlBase.func(
   'size_t ggml_quantize_chunk(int32 type, const float *src, void *dst, int64 start, int64 nrows, int64 n_per_row, const float *imatrix)',
 );
 const rowSize = ggmlBase.func('size_t ggml_row_size(int32 type, int64 ne)');
+const requiresImatrix = ggmlBase.func('bool ggml_quantize_requires_imatrix(int32 type)') as (type: number) => boolean;
 const fp32ToFp16Row = ggmlBase.func('void ggml_fp32_to_fp16_row(const float *x, uint16_t *y, int64 n)');
 const fp32ToBf16RowRef = ggmlBase.func('void ggml_fp32_to_bf16_row_ref(const float *x, uint16_t *y, int64 n)');
 
@@ -109,13 +110,23 @@ export function oracleQuantizeFile(input: string, output: string, opts: OracleQu
   return status;
 }
 
-/** ggml_quantize_chunk on F32 rows, with no importance matrix: the bytes llama.cpp writes for those rows. */
-export function oracleQuantizeRows(ggmlType: number, src: Float32Array, nrows: number, nPerRow: number): Uint8Array {
+/**
+ * ggml_quantize_chunk on F32 rows: the bytes llama.cpp writes for those rows, with `imatrix` (nPerRow
+ * importance weights applied to every row) or without (omitted).
+ */
+export function oracleQuantizeRows(ggmlType: number, src: Float32Array, nrows: number, nPerRow: number, imatrix?: Float32Array): Uint8Array {
+  if (imatrix && imatrix.length !== nPerRow) throw new Error(`imatrix has ${imatrix.length} values for rows of ${nPerRow}`);
+  if (!imatrix && requiresImatrix(ggmlType)) throw new Error(`ggml type ${ggmlType} aborts without an imatrix`);
   const size = Number(rowSize(ggmlType, nPerRow)) * nrows;
   const dst = new Uint8Array(size);
-  const written = Number(quantizeChunk(ggmlType, src, dst, 0, nrows, nPerRow, null));
+  const written = Number(quantizeChunk(ggmlType, src, dst, 0, nrows, nPerRow, imatrix ?? null));
   if (written !== size) throw new Error(`ggml_quantize_chunk wrote ${written} bytes, expected ${size}`);
   return dst;
+}
+
+/** ggml_quantize_requires_imatrix: whether ggml refuses (asserts) to quantize this type without one. */
+export function oracleRequiresImatrix(ggmlType: number): boolean {
+  return requiresImatrix(ggmlType);
 }
 
 /** ggml_row_size: bytes of one row of n elements. */

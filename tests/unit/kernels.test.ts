@@ -38,6 +38,33 @@ test('bad arguments are refused with a message naming the problem', () => {
   assert.equal(kernels.supports(GgmlType.Q8_K), false);
 });
 
+test('importance weights: checked for length and kind, refused where no weighted path exists, ignored where ggml ignores them', () => {
+  const x = bytesOf(values(2 * 256, 11));
+  const ones = new Float32Array(256).fill(1);
+  assert.throws(() => kernels.quantizeRows(GgmlType.F32, x, GgmlType.Q8_0, 2, 256, new Float32Array(255)), (e: unknown) => e instanceof QuantsmithError && /must be 256 float32 values .*got 255/.test(e.message));
+  assert.throws(() => kernels.quantizeRows(GgmlType.F32, x, GgmlType.Q8_0, 2, 256, new Float64Array(256) as unknown as Float32Array), /got a Float64Array/);
+  for (const t of kernels.types) {
+    if (t.importance === 'pending') {
+      assert.throws(() => kernels.quantizeRows(GgmlType.F32, x, t.id, 2, 256, ones), (e: unknown) => e instanceof QuantsmithError && e.message.includes(`${t.name} with importance weights is not supported yet`));
+    }
+    if (t.importance === 'ignored') {
+      assert.deepEqual(kernels.quantizeRows(GgmlType.F32, x, t.id, 2, 256, ones), kernels.quantizeRows(GgmlType.F32, x, t.id, 2, 256), t.name);
+    }
+  }
+  for (const name of ['f32', 'f16', 'bf16', 'q8_0']) assert.equal(kernels.types.find((t) => t.name === name)?.importance, 'ignored');
+  assert.equal(kernels.requiresImportance(GgmlType.Q4_K), false);
+});
+
+test('quantizeRowsToTypes with importance weights gives what separate quantizeRows calls give', () => {
+  const src = bytesOf(values(3 * 512, 12));
+  const w = Float32Array.from({ length: 512 }, (_, i) => 1 + (i % 9));
+  const types = kernels.types.filter((t) => t.importance !== 'pending' && 512 % t.blockSize === 0).map((t) => t.id);
+  for (const srcType of [GgmlType.F32, GgmlType.F16]) {
+    const s = srcType === GgmlType.F32 ? src : kernels.quantizeRows(GgmlType.F32, src, GgmlType.F16, 3, 512);
+    assert.deepEqual(kernels.quantizeRowsToTypes(srcType, s, types, 3, 512, w), types.map((t) => kernels.quantizeRows(srcType, s, t, 3, 512, w)));
+  }
+});
+
 test('results do not depend on earlier calls, however large (the heap scratch grows and is reused)', () => {
   const small = bytesOf(values(2 * 256, 3));
   const before = kernels.quantizeRows(GgmlType.F32, small, GgmlType.Q5_K, 2, 256);

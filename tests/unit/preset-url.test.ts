@@ -39,7 +39,7 @@ test('the default preset has a short link', () => {
 
 test('links use llama-quantize words and stay readable', () => {
   const link = encodePresetLink(everything);
-  assert.match(link, /^type=Q4_K_M,Q8_0,IQ4_XS&output-tensor-type=q6_K&token-embedding-type=q8_0&leave-output-tensor&pure&allow-requantize&/);
+  assert.match(link, /^type=Q4_K_M,Q8_0,IQ4_XS&allow-requantize&leave-output-tensor&pure&output-tensor-type=q6_K&token-embedding-type=q8_0&/);
   assert.match(link, /tensor-type=blk%5C\.\(0\|1\)%5C\.attn_v%5C\.weight=q8_0/);
   assert.ok(!link.includes('+'), 'a regex + is percent-encoded, not read back as a space');
   assert.ok(!link.includes(' '));

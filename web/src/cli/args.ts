@@ -1,28 +1,36 @@
 // The command line, in llama-quantize's words. Parsing only: no file is touched here.
 import { parseArgs } from 'node:util';
+import { QuantsmithError } from '../core/errors.ts';
+import { QUANTIZE_OPTION_TABLE } from '../core/quant/option-table.ts';
+import { parseOptionText } from '../core/quant/option-text.ts';
+import type { QuantizeOptions } from '../core/quant/options.ts';
 import { UsageError } from './usage-error.ts';
 
-export const USAGE = `usage:
+const OPTION_COLUMN = 34;
+
+/** The usage line of an option: flag and placeholder, then its help (continuation lines indented). */
+function usageLines(flag: string, help: string): string {
+  const head = `  ${flag}`;
+  const [first, ...more] = help.split('\n');
+  const lines = head.length < OPTION_COLUMN ? [`${head.padEnd(OPTION_COLUMN)}${first}`] : [head, `${''.padEnd(OPTION_COLUMN)}${first}`];
+  for (const line of more) lines.push(`${''.padEnd(OPTION_COLUMN)}${line}`);
+  return lines.join('\n');
+}
+
+export const USAGE = [
+  `usage:
   quantsmith quantize <input.gguf | hf-folder> -o <output.gguf> -t <TYPE> [options]
   quantsmith inspect <file.gguf | hf-folder>
 
-quantize options (as llama-quantize names them):
-  -t, --type TYPE                 Q4_K_M, Q8_0, Q5_K_M, … (see --list-types)
-  -o, --output PATH               the GGUF to write (written under a temporary name, renamed when complete)
-  --threads N                     worker threads (default: all cores)
-  --output-tensor-type T          type of output.weight
-  --token-embedding-type T        type of token_embd.weight
-  --leave-output-tensor           do not quantize output.weight
-  --pure                          every tensor in the default type of TYPE, no mixtures
-  --tensor-type REGEX=T           type for tensors whose name matches REGEX (repeatable)
-  --override-kv KEY=TYPE:VALUE    set a metadata key; TYPE is int, float, bool or str (repeatable)
-  --allow-requantize              accept inputs that are already quantized
-  --include-weights T, --exclude-weights T
-                                  importance-matrix filters; accepted for llama-quantize compatibility,
-                                  they change nothing without an importance matrix
-  --dry-run                       print the plan (tensor → type) and the exact output size; write nothing
-  --list-types                    list the quantization types
-  -h, --help                      this text`;
+quantize options (as llama-quantize names them):`,
+  usageLines('-t, --type TYPE', 'Q4_K_M, Q8_0, Q5_K_M, … (see --list-types)'),
+  usageLines('-o, --output PATH', 'the GGUF to write (written under a temporary name, renamed when complete)'),
+  usageLines('--threads N', 'worker threads (default: all cores)'),
+  ...QUANTIZE_OPTION_TABLE.map((r) => usageLines(r.metavar ? `${r.flag} ${r.metavar}` : r.flag, r.help)),
+  usageLines('--dry-run', 'print the plan (tensor → type) and the exact output size; write nothing'),
+  usageLines('--list-types', 'list the quantization types'),
+  usageLines('-h, --help', 'this text'),
+].join('\n');
 
 export interface QuantizeArgs {
   readonly command: 'quantize';
@@ -30,15 +38,8 @@ export interface QuantizeArgs {
   readonly output?: string;
   readonly type: string;
   readonly threads?: number;
-  readonly outputTensorType?: string;
-  readonly tokenEmbeddingType?: string;
-  readonly leaveOutputTensor: boolean;
-  readonly pure: boolean;
-  readonly tensorTypes: readonly string[];
-  readonly overrideKv: readonly string[];
-  readonly allowRequantize: boolean;
-  readonly includeWeights: readonly string[];
-  readonly excludeWeights: readonly string[];
+  /** the table's options (option-table.ts), parsed; the ftype is `type` */
+  readonly options: Omit<QuantizeOptions, 'ftype'>;
   readonly dryRun: boolean;
 }
 
@@ -71,15 +72,7 @@ function parseQuantize(args: readonly string[]): CliArgs {
     output: { type: 'string', short: 'o' },
     type: { type: 'string', short: 't' },
     threads: { type: 'string' },
-    'output-tensor-type': { type: 'string' },
-    'token-embedding-type': { type: 'string' },
-    'leave-output-tensor': { type: 'boolean' },
-    pure: { type: 'boolean' },
-    'tensor-type': { type: 'string', multiple: true },
-    'override-kv': { type: 'string', multiple: true },
-    'allow-requantize': { type: 'boolean' },
-    'include-weights': { type: 'string', multiple: true },
-    'exclude-weights': { type: 'string', multiple: true },
+    ...tableParseOptions(),
     'dry-run': { type: 'boolean' },
     'list-types': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -106,17 +99,40 @@ function parseQuantize(args: readonly string[]): CliArgs {
     output,
     type,
     threads,
-    outputTensorType: values['output-tensor-type'] as string | undefined,
-    tokenEmbeddingType: values['token-embedding-type'] as string | undefined,
-    leaveOutputTensor: Boolean(values['leave-output-tensor']),
-    pure: Boolean(values.pure),
-    tensorTypes: (values['tensor-type'] as string[] | undefined) ?? [],
-    overrideKv: (values['override-kv'] as string[] | undefined) ?? [],
-    allowRequantize: Boolean(values['allow-requantize']),
-    includeWeights: (values['include-weights'] as string[] | undefined) ?? [],
-    excludeWeights: (values['exclude-weights'] as string[] | undefined) ?? [],
+    options: tableOptionValues(values),
     dryRun,
   };
+}
+
+/** node:util parseArgs' description of the table's options. */
+function tableParseOptions(): Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> {
+  return Object.fromEntries(QUANTIZE_OPTION_TABLE.map((r) => [
+    r.flag.slice(2),
+    r.kind === 'flag' ? { type: 'boolean' as const } : { type: 'string' as const, multiple: r.repeatable },
+  ]));
+}
+
+/** The table's options from parsed values; a malformed compound value (REGEX=TYPE, KEY=TYPE:VALUE) is a usage error. */
+function tableOptionValues(values: Record<string, unknown>): Omit<QuantizeOptions, 'ftype'> {
+  const options: Record<string, unknown> = {};
+  for (const r of QUANTIZE_OPTION_TABLE) {
+    const given = values[r.flag.slice(2)];
+    if (r.kind === 'flag') {
+      options[r.field] = Boolean(given);
+      continue;
+    }
+    const texts = given === undefined ? [] : Array.isArray(given) ? (given as string[]) : [given as string];
+    const parsed = texts.map((text) => {
+      try {
+        return parseOptionText(r.kind as Exclude<typeof r.kind, 'flag'>, text);
+      } catch (e) {
+        if (e instanceof QuantsmithError) throw new UsageError(e.message);
+        throw e;
+      }
+    });
+    options[r.field] = r.repeatable ? parsed : parsed[0];
+  }
+  return options as Omit<QuantizeOptions, 'ftype'>;
 }
 
 function parseInspect(args: readonly string[]): CliArgs {

@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-// `npx quantsmith …`: load the TypeScript sources through tsx, then run the CLI.
-import { register } from 'tsx/esm/api';
+// `quantsmith …` from the sources: load the TypeScript through tsx, then run the CLI. (The published
+// package runs the same CLI built to JavaScript: web/src/cli/bin.ts, built by scripts/build-cli.mjs.)
+import { installInterrupts } from './interrupts.mjs';
 
+const interrupts = installInterrupts();
+const { register } = await import('tsx/esm/api');
 register();
 const { main } = await import('./main.ts');
-process.exitCode = await main(process.argv.slice(2));
+interrupts.claim();
+process.exitCode = await main(process.argv.slice(2), interrupts.signal);

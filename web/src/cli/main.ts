@@ -8,7 +8,8 @@ import { quantizeCommand } from './quantize.ts';
 import { inspectText } from './inspect.ts';
 import { openInput } from './open-input.ts';
 
-export async function main(argv: readonly string[]): Promise<number> {
+/** `interrupted` is aborted by Ctrl-C / SIGTERM (web/src/cli/interrupts.mjs): a running job stops, and the CLI exits 130. */
+export async function main(argv: readonly string[], interrupted: AbortSignal = new AbortController().signal): Promise<number> {
   // `quantsmith inspect x | head`: a closed pipe ends the output, it is not an error
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(0);
@@ -17,6 +18,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   try {
     const args = parseCli(argv);
+    if (interrupted.aborted) throw new CancelledError();
     switch (args.command) {
       case 'help':
         out(USAGE);
@@ -34,7 +36,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         return 0;
       }
       case 'quantize':
-        await quantizeCommand(args, out);
+        await quantizeCommand(args, out, interrupted);
         return 0;
     }
   } catch (e) {

@@ -5,42 +5,20 @@ import { QuantsmithError } from '../core/errors.ts';
 import { planOutput } from '../core/engine/plan-outputs.ts';
 import { runJob } from '../core/engine/run-job.ts';
 import { ggmlType } from '../core/quant/ggml-types.ts';
-import { parseKvOverrideOption, parseTensorTypeOption, type QuantizeOptions } from '../core/quant/options.ts';
+import type { QuantizeOptions } from '../core/quant/options.ts';
 import { createNodeFileSink } from '../io/node-sink.ts';
 import { loadWasmModuleFromDisk } from '../io/node-wasm.ts';
 import { createNodePool } from '../workers/node-pool.ts';
 import type { QuantizeArgs } from './args.ts';
-import { UsageError } from './usage-error.ts';
 import { openInput } from './open-input.ts';
 import { ProgressBar } from './progress-bar.ts';
 import { formatBytes, formatSeconds } from './format.ts';
 
-/** The compound options (REGEX=TYPE, KEY=TYPE:VALUE) are checked here: a malformed one is a usage error. */
 export function optionsFromArgs(args: QuantizeArgs): QuantizeOptions {
-  try {
-    return optionsOf(args);
-  } catch (e) {
-    if (e instanceof QuantsmithError) throw new UsageError(e.message);
-    throw e;
-  }
+  return { ftype: args.type, ...args.options };
 }
 
-function optionsOf(args: QuantizeArgs): QuantizeOptions {
-  return {
-    ftype: args.type,
-    outputTensorType: args.outputTensorType,
-    tokenEmbeddingType: args.tokenEmbeddingType,
-    leaveOutputTensor: args.leaveOutputTensor,
-    pure: args.pure,
-    tensorTypes: args.tensorTypes.map(parseTensorTypeOption),
-    kvOverrides: args.overrideKv.map(parseKvOverrideOption),
-    allowRequantize: args.allowRequantize,
-    includeWeights: args.includeWeights,
-    excludeWeights: args.excludeWeights,
-  };
-}
-
-export async function quantizeCommand(args: QuantizeArgs, out: (line: string) => void): Promise<void> {
+export async function quantizeCommand(args: QuantizeArgs, out: (line: string) => void, interrupted: AbortSignal): Promise<void> {
   const options = optionsFromArgs(args);
   const source = await openInput(args.input);
   try {
@@ -61,14 +39,11 @@ export async function quantizeCommand(args: QuantizeArgs, out: (line: string) =>
     const wasm = await loadWasmModuleFromDisk();
     const pool = createNodePool(wasm, args.threads);
     const sink = await createNodeFileSink(output);
+    for (const name of sink.removedStale) process.stderr.write(`quantsmith: removed ${name}, left by an earlier run that was killed\n`);
     const bar = new ProgressBar();
-    const controller = new AbortController();
-    const onSignal = () => controller.abort();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
     try {
       const result = await runJob(source, [{ options, sink }], pool, {
-        signal: controller.signal,
+        signal: interrupted,
         onProgress: (p) => bar.update(p),
       });
       bar.clear();
@@ -80,8 +55,6 @@ export async function quantizeCommand(args: QuantizeArgs, out: (line: string) =>
       );
     } finally {
       bar.clear();
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
       pool.close();
     }
   } finally {

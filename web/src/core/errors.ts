@@ -19,3 +19,10 @@ export class CancelledError extends Error {
     super('cancelled');
   }
 }
+
+/** A pool worker stopped in the middle of a job: it crashed, ran out of memory, or was killed. */
+export class WorkerCrashedError extends QuantsmithError {
+  constructor(detail: string) {
+    super(`a kernel worker stopped unexpectedly (${detail}); the job was stopped and its outputs removed`);
+  }
+}

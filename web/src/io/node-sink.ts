@@ -1,9 +1,8 @@
 // A ByteSink that writes a file on disk without ever showing a half-written file under its final name:
 // bytes go to a temporary file beside the target, renamed over it only on commit(); abort() deletes it.
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { ByteSink } from '../core/byte-source.ts';
+import { partialPathFor, removeStalePartials } from './stale-partials.ts';
 
 /** small writes are gathered up to this size before they reach the file */
 const COALESCE_BYTES = 1 << 20;
@@ -11,10 +10,13 @@ const COALESCE_BYTES = 1 << 20;
 export interface NodeFileSink extends ByteSink {
   readonly path: string;
   readonly tempPath: string;
+  /** temporary files of this output that earlier, killed runs left behind, removed on creation */
+  readonly removedStale: readonly string[];
 }
 
 export async function createNodeFileSink(path: string): Promise<NodeFileSink> {
-  const tempPath = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.partial`);
+  const removedStale = await removeStalePartials(path);
+  const tempPath = partialPathFor(path);
   const file: FileHandle = await open(tempPath, 'wx');
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
@@ -31,6 +33,7 @@ export async function createNodeFileSink(path: string): Promise<NodeFileSink> {
   return {
     path,
     tempPath,
+    removedStale,
     async write(data) {
       if (done) throw new Error('write after the output was closed');
       if (data.byteLength >= COALESCE_BYTES) {

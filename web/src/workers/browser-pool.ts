@@ -2,18 +2,25 @@
 import { wrap, transfer, releaseProxy } from 'comlink';
 import { createPool, type KernelPool } from '../core/engine/pool.ts';
 import type { KernelWorkerApi } from '../core/engine/convert-task.ts';
+import { WorkerCrashedError } from '../core/errors.ts';
 import { WorkerDeath } from './worker-death.ts';
+import { watchLifeLock } from './worker-life-lock.ts';
 
 export function createBrowserPool(wasm: WebAssembly.Module, size = navigator.hardwareConcurrency || 2): KernelPool {
   return createPool(size, async () => {
-    const worker = new Worker(new URL('./browser-kernel-worker.ts', import.meta.url), { type: 'module', name: 'quantsmith-kernels' });
+    // the name is unique so that the worker's life lock (worker-life-lock.ts) is its own
+    const name = `quantsmith-kernels-${crypto.randomUUID()}`;
+    const worker = new Worker(new URL('./browser-kernel-worker.ts', import.meta.url), { type: 'module', name });
     const api = wrap<KernelWorkerApi>(worker);
     const death = new WorkerDeath();
-    worker.addEventListener('error', (e) => death.died(new Error(`kernel worker failed: ${e.message}`)));
+    worker.addEventListener('error', (e) => death.died(new WorkerCrashedError(e.message || 'an error in the worker')));
     await death.guard(api.init(wasm));
+    const ours = new AbortController();
+    watchLifeLock(name, ours.signal, () => death.died(new WorkerCrashedError('the worker ended')));
     return {
       convert: (task) => death.guard(api.convert(transfer(task, [task.src.buffer as ArrayBuffer]))),
       terminate: () => {
+        ours.abort();
         api[releaseProxy]();
         worker.terminate();
       },

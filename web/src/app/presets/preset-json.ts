@@ -1,7 +1,7 @@
 // Presets as a JSON file, for export and import. The format names itself so a wrong file is refused
 // with a clear message; every preset in it is checked exactly as a link would be.
 import { QuantsmithError } from '../../core/errors.ts';
-import { checkPreset, PresetError, type FieldNames, type Preset, type UncheckedPreset } from './preset.ts';
+import { checkPreset, PresetError, type Preset, type UncheckedPreset } from './preset.ts';
 
 export const PRESET_FILE_FORMAT = 'quantsmith-presets';
 export const PRESET_FILE_VERSION = 1;
@@ -16,17 +16,6 @@ interface PresetFile {
   version: typeof PRESET_FILE_VERSION;
   presets: { name: string; preset: Preset }[];
 }
-
-const JSON_NAMES: FieldNames = {
-  types: 'types',
-  outputTensorType: 'outputTensorType',
-  tokenEmbeddingType: 'tokenEmbeddingType',
-  leaveOutputTensor: 'leaveOutputTensor',
-  pure: 'pure',
-  allowRequantize: 'allowRequantize',
-  tensorTypes: 'tensorTypes',
-  kvOverrides: 'kvOverrides',
-};
 
 export const MAX_PRESET_NAME = 80;
 
@@ -73,7 +62,7 @@ export function importPresets(text: string): NamedPreset[] {
     }
     if (typeof e.preset !== 'object' || e.preset === null) throw new QuantsmithError(`preset '${name}': missing its options`);
     try {
-      return { name, preset: checkPreset(e.preset as UncheckedPreset, JSON_NAMES) };
+      return { name, preset: checkPreset(e.preset as UncheckedPreset, 'json') };
     } catch (err) {
       if (err instanceof PresetError) throw new QuantsmithError(`preset '${name}': ${err.message}`);
       throw err;

@@ -1,22 +1,19 @@
 // A preset's link form: the URL fragment, in llama-quantize's option words, readable and editable by hand:
-//   #type=Q4_K_M,Q8_0&output-tensor-type=q6_K&pure&tensor-type=attn_v%3Dq8_0&override-kv=general.name%3Dstr:x
-// Values are percent-encoded without '+'-as-space, so regexes keep their '+'. Flags are bare words.
-import { checkPreset, LINK_NAMES, PresetError, type Preset, type UncheckedPreset } from './preset.ts';
+//   #type=Q4_K_M,Q8_0&pure&output-tensor-type=q6_K&tensor-type=attn_v%3Dq8_0&override-kv=general.name%3Dstr:x
+// The options are the option table's rows with a link key, in table order. Values are percent-encoded
+// without '+'-as-space, so regexes keep their '+'. Flags are bare words; repeatable options repeat.
+import { PRESET_OPTION_ROWS } from '../../core/quant/option-table.ts';
+import { checkPreset, optionValueText, presetValues, PresetError, type Preset, type UncheckedPreset } from './preset.ts';
 
-const K = LINK_NAMES;
-const SINGLE = new Set([K.types, K.outputTensorType, K.tokenEmbeddingType, K.leaveOutputTensor, K.pure, K.allowRequantize]);
-const REPEATED = new Set([K.tensorTypes, K.kvOverrides]);
+const TYPES_KEY = 'type';
+const ROW_BY_KEY = new Map(PRESET_OPTION_ROWS.map((r) => [r.link!, r]));
 
 /** The fragment (without '#') for a preset; the same preset always gives the same text. */
 export function encodePresetLink(p: Preset): string {
-  const parts = [`${K.types}=${p.types.map(enc).join(',')}`];
-  if (p.outputTensorType) parts.push(`${K.outputTensorType}=${enc(p.outputTensorType)}`);
-  if (p.tokenEmbeddingType) parts.push(`${K.tokenEmbeddingType}=${enc(p.tokenEmbeddingType)}`);
-  if (p.leaveOutputTensor) parts.push(K.leaveOutputTensor);
-  if (p.pure) parts.push(K.pure);
-  if (p.allowRequantize) parts.push(K.allowRequantize);
-  for (const t of p.tensorTypes) parts.push(`${K.tensorTypes}=${enc(`${t.pattern}=${t.type}`)}`);
-  for (const kv of p.kvOverrides) parts.push(`${K.kvOverrides}=${enc(kv)}`);
+  const parts = [`${TYPES_KEY}=${p.types.map(enc).join(',')}`];
+  for (const row of PRESET_OPTION_ROWS) {
+    for (const v of presetValues(p, row)) parts.push(row.kind === 'flag' ? row.link! : `${row.link}=${enc(optionValueText(row, v))}`);
+  }
   return parts.join('&');
 }
 
@@ -33,7 +30,8 @@ export function decodePresetLink(fragment: string): LinkReading {
   const text = fragment.startsWith('#') ? fragment.slice(1) : fragment;
   if (text.trim() === '') return { kind: 'none' };
   const problems: string[] = [];
-  const raw: UncheckedPreset & { tensorTypes: string[]; kvOverrides: string[] } = { tensorTypes: [], kvOverrides: [] };
+  const raw: Record<string, unknown> = {};
+  for (const row of PRESET_OPTION_ROWS) if (row.repeatable) raw[row.field] = [];
   const seen = new Set<string>();
 
   for (const part of text.split('&')) {
@@ -45,48 +43,34 @@ export function decodePresetLink(fragment: string): LinkReading {
       problems.push(`'${part}' is not valid percent-encoding`);
       continue;
     }
-    if (!SINGLE.has(key) && !REPEATED.has(key)) {
+    const row = ROW_BY_KEY.get(key);
+    if (key !== TYPES_KEY && !row) {
       problems.push(`unknown option '${key}'`);
       continue;
     }
-    if (SINGLE.has(key)) {
+    if (!row?.repeatable) {
       if (seen.has(key)) {
         problems.push(`option '${key}' is given twice`);
         continue;
       }
       seen.add(key);
     }
-    switch (key) {
-      case K.types:
-        raw.types = (value ?? '').split(',').filter((w) => w !== '');
-        break;
-      case K.outputTensorType:
-        raw.outputTensorType = value ?? '';
-        if (!value) problems.push(`${key}: expected a ggml type name`);
-        break;
-      case K.tokenEmbeddingType:
-        raw.tokenEmbeddingType = value ?? '';
-        if (!value) problems.push(`${key}: expected a ggml type name`);
-        break;
-      case K.leaveOutputTensor:
-      case K.pure:
-      case K.allowRequantize: {
-        const on = readFlag(value);
-        if (on === undefined) problems.push(`${key}: expected no value, got '${value}'`);
-        raw[key === K.pure ? 'pure' : key === K.allowRequantize ? 'allowRequantize' : 'leaveOutputTensor'] = on ?? false;
-        break;
-      }
-      case K.tensorTypes:
-        raw.tensorTypes.push(value ?? '');
-        break;
-      case K.kvOverrides:
-        raw.kvOverrides.push(value ?? '');
-        break;
+    if (!row) {
+      raw.types = (value ?? '').split(',').filter((w) => w !== '');
+    } else if (row.kind === 'flag') {
+      const on = readFlag(value);
+      if (on === undefined) problems.push(`${key}: expected no value, got '${value}'`);
+      raw[row.field] = on ?? false;
+    } else if (row.repeatable) {
+      (raw[row.field] as string[]).push(value ?? '');
+    } else {
+      raw[row.field] = value ?? '';
+      if (!value) problems.push(`${key}: expected ${row.kind === 'ggml-type' ? 'a ggml type name' : 'a value'}`);
     }
   }
 
   try {
-    const preset = checkPreset(raw);
+    const preset = checkPreset(raw as UncheckedPreset);
     if (problems.length > 0) throw new PresetError(problems);
     return { kind: 'preset', preset };
   } catch (err) {

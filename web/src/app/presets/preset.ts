@@ -3,6 +3,7 @@
 // (preset-json.ts); both go through `checkPreset`, so a preset from anywhere is valid the same way.
 import { QuantsmithError } from '../../core/errors.ts';
 import { parseFtype } from '../../core/quant/ftypes.ts';
+import { PRESET_OPTION_ROWS, type OptionField, type QuantizeOptionRow } from '../../core/quant/option-table.ts';
 import {
   parseGgmlTypeName,
   parseKvOverrideOption,
@@ -11,6 +12,7 @@ import {
   type TensorTypeOverride,
 } from '../../core/quant/options.ts';
 
+/** The ftypes and the option table's rows that have a link key (option-table.ts). */
 export interface Preset {
   /** llama.cpp ftype names as llama-quantize spells them, in the order chosen: ["Q4_K_M", "Q8_0"] */
   readonly types: readonly string[];
@@ -27,27 +29,17 @@ export interface Preset {
   readonly kvOverrides: readonly string[];
 }
 
-export const DEFAULT_PRESET: Preset = Object.freeze({
-  types: Object.freeze(['Q4_K_M']),
-  leaveOutputTensor: false,
-  pure: false,
-  allowRequantize: false,
-  tensorTypes: Object.freeze([]),
-  kvOverrides: Object.freeze([]),
-});
+const PRESET_ROWS = PRESET_OPTION_ROWS;
+
+/** No option set: flags off, lists empty, types left to the ftype's rules. */
+export const DEFAULT_PRESET: Preset = Object.freeze(Object.fromEntries([
+  ['types', Object.freeze(['Q4_K_M'])],
+  ...PRESET_ROWS.filter((r) => r.kind === 'flag' || r.repeatable)
+    .map((r) => [r.field, r.kind === 'flag' ? false : Object.freeze([])]),
+])) as unknown as Preset;
 
 /** A preset's fields as they come from a link or a JSON file, before any checking. */
-export interface UncheckedPreset {
-  types?: unknown;
-  outputTensorType?: unknown;
-  tokenEmbeddingType?: unknown;
-  leaveOutputTensor?: unknown;
-  pure?: unknown;
-  allowRequantize?: unknown;
-  /** "REGEX=TYPE" strings or {pattern, type} objects */
-  tensorTypes?: unknown;
-  kvOverrides?: unknown;
-}
+export type UncheckedPreset = { [K in 'types' | OptionField]?: unknown };
 
 /** What is wrong with a preset, every problem named (the message the page shows). */
 export class PresetError extends QuantsmithError {
@@ -56,11 +48,18 @@ export class PresetError extends QuantsmithError {
   }
 }
 
+/** How fields are named in messages: by their link keys, or by their JSON keys (the field names). */
+export type FieldNaming = 'link' | 'json';
+
+export function fieldName(row: QuantizeOptionRow, naming: FieldNaming): string {
+  return naming === 'link' ? row.link ?? row.field : row.field;
+}
+
 /**
  * Checks every field and returns the preset in canonical form (canonical type spellings, defaults for
  * missing fields). Throws a PresetError naming each problem.
  */
-export function checkPreset(raw: UncheckedPreset, names: FieldNames = LINK_NAMES): Preset {
+export function checkPreset(raw: UncheckedPreset, naming: FieldNaming = 'link'): Preset {
   const problems: string[] = [];
   const attempt = <T>(fn: () => T): T | undefined => {
     try {
@@ -72,8 +71,9 @@ export function checkPreset(raw: UncheckedPreset, names: FieldNames = LINK_NAMES
   };
 
   const types: string[] = [];
+  const typesName = naming === 'link' ? 'type' : 'types';
   if (raw.types === undefined) types.push(...DEFAULT_PRESET.types);
-  else if (!isStringArray(raw.types) || raw.types.length === 0) problems.push(`${names.types}: expected at least one quant type`);
+  else if (!isStringArray(raw.types) || raw.types.length === 0) problems.push(`${typesName}: expected at least one quant type`);
   else {
     for (const word of raw.types) {
       const ftype = attempt(() => parseFtype(word));
@@ -81,101 +81,112 @@ export function checkPreset(raw: UncheckedPreset, names: FieldNames = LINK_NAMES
     }
   }
 
-  const ggml = (value: unknown, what: string): string | undefined => {
-    if (value === undefined || value === null || value === '') return undefined;
-    if (typeof value !== 'string') return void problems.push(`${what}: expected a ggml type name`);
-    return attempt(() => {
-      const t = parseGgmlTypeName(value, what);
-      if (!t.kernel) throw new QuantsmithError(`${what}: Quantsmith cannot write ${t.name}`);
-      return t.name;
-    });
-  };
-  const flag = (value: unknown, what: string): boolean => {
-    if (value === undefined) return false;
-    if (typeof value === 'boolean') return value;
-    problems.push(`${what}: expected true or false`);
-    return false;
-  };
-
-  const tensorTypes: TensorTypeOverride[] = [];
-  if (raw.tensorTypes !== undefined) {
-    if (!Array.isArray(raw.tensorTypes)) problems.push(`${names.tensorTypes}: expected a list of REGEX=TYPE`);
-    else {
-      for (const row of raw.tensorTypes as unknown[]) {
-        const text = typeof row === 'string' ? row : isOverrideObject(row) ? `${row.pattern}=${row.type}` : undefined;
-        if (text === undefined) {
-          problems.push(`${names.tensorTypes}: expected REGEX=TYPE, got ${JSON.stringify(row)}`);
-          continue;
-        }
-        if (isOverrideObject(row) && row.pattern.includes('=')) {
-          // llama-quantize splits REGEX=TYPE at the first '=', so a pattern cannot hold one
-          problems.push(`${names.tensorTypes}: the pattern '${row.pattern}' cannot contain '='`);
-          continue;
-        }
-        const parsed = attempt(() => parseTensorTypeOption(text));
-        if (parsed && attempt(() => checkRegex(parsed.pattern, names.tensorTypes)) !== undefined) tensorTypes.push(parsed);
-      }
+  const preset: Record<string, unknown> = { types };
+  for (const row of PRESET_ROWS) {
+    const what = fieldName(row, naming);
+    const value = raw[row.field];
+    switch (row.kind) {
+      case 'flag':
+        preset[row.field] = checkFlag(value, what, problems);
+        break;
+      case 'ggml-type':
+        preset[row.field] = checkWritableType(value, what, problems, attempt);
+        break;
+      case 'tensor-type':
+        preset[row.field] = checkTensorTypes(value, what, problems, attempt);
+        break;
+      case 'kv-override':
+        preset[row.field] = checkTexts(value, what, 'KEY=TYPE:VALUE', problems, (text) => attempt(() => parseKvOverrideOption(text)) !== undefined);
+        break;
+      case 'tensor-name':
+        preset[row.field] = checkTexts(value, what, 'tensor names', problems, () => true);
+        break;
     }
   }
-
-  const kvOverrides: string[] = [];
-  if (raw.kvOverrides !== undefined) {
-    if (!isStringArray(raw.kvOverrides)) problems.push(`${names.kvOverrides}: expected a list of KEY=TYPE:VALUE`);
-    else {
-      for (const text of raw.kvOverrides) if (attempt(() => parseKvOverrideOption(text))) kvOverrides.push(text);
-    }
-  }
-
-  const preset: Preset = {
-    types,
-    outputTensorType: ggml(raw.outputTensorType, names.outputTensorType),
-    tokenEmbeddingType: ggml(raw.tokenEmbeddingType, names.tokenEmbeddingType),
-    leaveOutputTensor: flag(raw.leaveOutputTensor, names.leaveOutputTensor),
-    pure: flag(raw.pure, names.pure),
-    allowRequantize: flag(raw.allowRequantize, names.allowRequantize),
-    tensorTypes,
-    kvOverrides,
-  };
   if (problems.length > 0) throw new PresetError(problems);
-  return withoutUndefined(preset);
+  return withoutUndefined(preset) as unknown as Preset;
 }
 
 /** The engine's options for one of the preset's types. */
 export function toQuantizeOptions(preset: Preset, ftype: string): QuantizeOptions {
-  return {
-    ftype,
-    outputTensorType: preset.outputTensorType,
-    tokenEmbeddingType: preset.tokenEmbeddingType,
-    leaveOutputTensor: preset.leaveOutputTensor,
-    pure: preset.pure,
-    allowRequantize: preset.allowRequantize,
-    tensorTypes: preset.tensorTypes,
-    kvOverrides: preset.kvOverrides.map(parseKvOverrideOption),
-  };
+  const options: Record<string, unknown> = { ftype };
+  const values = preset as unknown as Record<string, unknown>;
+  for (const row of PRESET_ROWS) {
+    const value = values[row.field];
+    options[row.field] = row.kind === 'kv-override' ? (value as string[]).map(parseKvOverrideOption) : value;
+  }
+  return options as unknown as QuantizeOptions;
 }
 
-/** How each field is named in messages: the link's option names by default. */
-export interface FieldNames {
-  types: string;
-  outputTensorType: string;
-  tokenEmbeddingType: string;
-  leaveOutputTensor: string;
-  pure: string;
-  allowRequantize: string;
-  tensorTypes: string;
-  kvOverrides: string;
+/** A preset value as the text of one link value or command-line argument. */
+export function optionValueText(row: QuantizeOptionRow, value: unknown): string {
+  if (row.kind === 'tensor-type') {
+    const t = value as TensorTypeOverride;
+    return `${t.pattern}=${t.type}`;
+  }
+  return String(value);
 }
 
-export const LINK_NAMES: FieldNames = {
-  types: 'type',
-  outputTensorType: 'output-tensor-type',
-  tokenEmbeddingType: 'token-embedding-type',
-  leaveOutputTensor: 'leave-output-tensor',
-  pure: 'pure',
-  allowRequantize: 'allow-requantize',
-  tensorTypes: 'tensor-type',
-  kvOverrides: 'override-kv',
-};
+/** The values a preset gives an option: none, one, or the repeated list. */
+export function presetValues(preset: Preset, row: QuantizeOptionRow): unknown[] {
+  const value = (preset as unknown as Record<string, unknown>)[row.field];
+  if (row.repeatable) return [...(value as unknown[])];
+  return value === undefined || value === false ? [] : [value];
+}
+
+type Attempt = <T>(fn: () => T) => T | undefined;
+
+function checkFlag(value: unknown, what: string, problems: string[]): boolean {
+  if (value === undefined) return false;
+  if (typeof value === 'boolean') return value;
+  problems.push(`${what}: expected true or false`);
+  return false;
+}
+
+function checkWritableType(value: unknown, what: string, problems: string[], attempt: Attempt): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') return void problems.push(`${what}: expected a ggml type name`);
+  return attempt(() => {
+    const t = parseGgmlTypeName(value, what);
+    if (!t.kernel) throw new QuantsmithError(`${what}: Quantsmith cannot write ${t.name}`);
+    return t.name;
+  });
+}
+
+/** REGEX=TYPE strings or {pattern, type} objects, each a valid regex and type. */
+function checkTensorTypes(value: unknown, what: string, problems: string[], attempt: Attempt): TensorTypeOverride[] {
+  const tensorTypes: TensorTypeOverride[] = [];
+  if (value === undefined) return tensorTypes;
+  if (!Array.isArray(value)) {
+    problems.push(`${what}: expected a list of REGEX=TYPE`);
+    return tensorTypes;
+  }
+  for (const row of value as unknown[]) {
+    const text = typeof row === 'string' ? row : isOverrideObject(row) ? `${row.pattern}=${row.type}` : undefined;
+    if (text === undefined) {
+      problems.push(`${what}: expected REGEX=TYPE, got ${JSON.stringify(row)}`);
+      continue;
+    }
+    if (isOverrideObject(row) && row.pattern.includes('=')) {
+      // llama-quantize splits REGEX=TYPE at the first '=', so a pattern cannot hold one
+      problems.push(`${what}: the pattern '${row.pattern}' cannot contain '='`);
+      continue;
+    }
+    const parsed = attempt(() => parseTensorTypeOption(text));
+    if (parsed && attempt(() => checkRegex(parsed.pattern, what)) !== undefined) tensorTypes.push(parsed);
+  }
+  return tensorTypes;
+}
+
+/** A list of strings, each kept when `valid` accepts it. */
+function checkTexts(value: unknown, what: string, expected: string, problems: string[], valid: (text: string) => boolean): string[] {
+  if (value === undefined) return [];
+  if (!isStringArray(value)) {
+    problems.push(`${what}: expected a list of ${expected}`);
+    return [];
+  }
+  return value.filter(valid);
+}
 
 function checkRegex(pattern: string, what: string): true {
   try {

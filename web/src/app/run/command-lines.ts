@@ -1,6 +1,7 @@
 // The command lines that do what the app just did: our CLI twin and llama.cpp's llama-quantize, one per
 // output (both take one type per run). Arguments are quoted for a POSIX shell.
-import type { Preset } from '../presets/preset.ts';
+import { PRESET_OPTION_ROWS } from '../../core/quant/option-table.ts';
+import { optionValueText, presetValues, type Preset } from '../presets/preset.ts';
 
 /** Single-quotes a word when the shell would otherwise split or expand it. */
 export function shellQuote(word: string): string {
@@ -8,15 +9,12 @@ export function shellQuote(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
+/** The preset's options as llama-quantize's arguments, in its order (the option table's). */
 function optionWords(p: Preset): string[] {
   const words: string[] = [];
-  if (p.allowRequantize) words.push('--allow-requantize');
-  if (p.leaveOutputTensor) words.push('--leave-output-tensor');
-  if (p.pure) words.push('--pure');
-  if (p.outputTensorType) words.push('--output-tensor-type', p.outputTensorType);
-  if (p.tokenEmbeddingType) words.push('--token-embedding-type', p.tokenEmbeddingType);
-  for (const t of p.tensorTypes) words.push('--tensor-type', `${t.pattern}=${t.type}`);
-  for (const kv of p.kvOverrides) words.push('--override-kv', kv);
+  for (const row of PRESET_OPTION_ROWS) {
+    for (const v of presetValues(p, row)) words.push(...(row.kind === 'flag' ? [row.flag] : [row.flag, optionValueText(row, v)]));
+  }
   return words;
 }
 

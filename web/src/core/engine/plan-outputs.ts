@@ -2,6 +2,7 @@
 // the metadata, every offset, and so the exact file size (the figure the UI and --dry-run show).
 import { computeGgufLayout, encodeGgufHeader, type GgufLayout } from '../formats/gguf/writer.ts';
 import { parseFtype } from '../quant/ftypes.ts';
+import { optionIsSet, QUANTIZE_OPTION_TABLE } from '../quant/option-table.ts';
 import { planQuantization, type PlannedTensor, type QuantPlan } from '../quant/plan.ts';
 import type { QuantizeOptions } from '../quant/options.ts';
 import type { PlannedOutput } from './api.ts';
@@ -39,9 +40,7 @@ function plainConversion(source: ModelSource, options: QuantizeOptions): Convert
   if (!source.convertedAs) return undefined;
   const name = parseFtype(options.ftype).name;
   if (!FLOAT_OUTTYPES.has(name)) return undefined;
-  const quantizerOptions =
-    options.outputTensorType !== undefined || options.tokenEmbeddingType !== undefined || options.leaveOutputTensor ||
-    options.pure || (options.tensorTypes?.length ?? 0) > 0 || (options.kvOverrides?.length ?? 0) > 0;
+  const quantizerOptions = QUANTIZE_OPTION_TABLE.some((r) => r.needsQuantizerPass && optionIsSet(options[r.field]));
   return quantizerOptions ? undefined : source.convertedAs(name as FloatOuttype);
 }
 

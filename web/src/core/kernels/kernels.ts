@@ -7,12 +7,24 @@
 // used re-entrantly (it is synchronous, so this only matters across workers, which each own one).
 import { QuantsmithError } from '../errors.ts';
 
+/**
+ * How a type's quantizer treats importance weights (an imatrix's per-column values):
+ * - `ignored`: ggml's quantizer ignores them (F32, F16, BF16, Q8_0); passing them changes nothing
+ * - `used`: used when given, the plain quantizer otherwise
+ * - `required`: ggml refuses to quantize without them (ggml_quantize_requires_imatrix)
+ * - `pending`: ggml uses them but Quantsmith's weighted path is not written yet; passing them throws
+ */
+export type KernelImportance = 'ignored' | 'used' | 'required' | 'pending';
+
+const IMPORTANCE: readonly KernelImportance[] = ['ignored', 'used', 'required', 'pending']; // QS_WEIGHTS_* order
+
 /** One entry of the kernel module's own type table (wasm/type_traits.def). */
 export interface KernelTypeInfo {
   readonly id: number;
   readonly name: string;
   readonly blockSize: number;
   readonly bytesPerBlock: number;
+  readonly importance: KernelImportance;
 }
 
 interface KernelExports {
@@ -20,7 +32,7 @@ interface KernelExports {
   _initialize(): void;
   qs_type_count(): number;
   qs_type_info(index: number, out: number): number;
-  qs_quantize_rows(srcType: number, src: number, dstType: number, dst: number, nRows: number, nPerRow: number): number;
+  qs_quantize_rows(srcType: number, src: number, dstType: number, dst: number, nRows: number, nPerRow: number, weights: number): number;
   qs_dequantize_rows(srcType: number, src: number, dst: number, nRows: number, nPerRow: number): number;
   qs_alloc(bytes: number): number;
   qs_free(ptr: number): void;
@@ -37,6 +49,8 @@ const ERRORS: Record<number, string> = {
   [-2]: 'row length is not a positive multiple of the block size',
   [-3]: 'source type must be f32, f16 or bf16',
   [-4]: 'rows too large for one kernel call',
+  [-5]: 'importance weights are not supported for this type yet',
+  [-6]: 'this type needs importance weights',
 };
 
 /** A growable region of the WASM heap. */
@@ -71,11 +85,13 @@ export class Kernels {
   private readonly input: Scratch;
   private readonly widened: Scratch;
   private readonly output: Scratch;
+  private readonly weights: Scratch;
 
   constructor(private readonly exports: KernelExports) {
     this.input = new Scratch(exports);
     this.widened = new Scratch(exports);
     this.output = new Scratch(exports);
+    this.weights = new Scratch(exports);
     this.types = readTypeTable(exports);
     this.byId = new Map(this.types.map((t) => [t.id, t]));
   }
@@ -92,21 +108,35 @@ export class Kernels {
     return (nPerRow / t.blockSize) * t.bytesPerBlock;
   }
 
+  /** Whether ggml refuses to quantize this type without importance weights (ggml_quantize_requires_imatrix). */
+  requiresImportance(type: number): boolean {
+    return this.type(type).importance === 'required';
+  }
+
   /**
    * Quantizes nRows rows of nPerRow elements from `src` (bytes of srcType) to dstType: the bytes
-   * llama.cpp's ggml_quantize_chunk writes for the same values with no importance matrix.
+   * llama.cpp's ggml_quantize_chunk writes for the same values with the same importance weights
+   * (`importance`: nPerRow values applied to every row, as an imatrix entry; none when omitted).
    * F32/F16/BF16 sources are read directly (halves widened exactly); other kernel types are
    * dequantized to F32 first, as llama.cpp does before requantizing.
    */
-  quantizeRows(srcType: number, src: Uint8Array, dstType: number, nRows: number, nPerRow: number): Uint8Array {
-    return this.quantizeRowsToTypes(srcType, src, [dstType], nRows, nPerRow)[0];
+  quantizeRows(srcType: number, src: Uint8Array, dstType: number, nRows: number, nPerRow: number, importance?: Float32Array): Uint8Array {
+    return this.quantizeRowsToTypes(srcType, src, [dstType], nRows, nPerRow, importance)[0];
   }
 
-  /** quantizeRows for several output types from one copy of the source in the heap. */
-  quantizeRowsToTypes(srcType: number, src: Uint8Array, dstTypes: readonly number[], nRows: number, nPerRow: number): Uint8Array[] {
+  /** quantizeRows for several output types from one copy of the source (and the weights) in the heap. */
+  quantizeRowsToTypes(
+    srcType: number,
+    src: Uint8Array,
+    dstTypes: readonly number[],
+    nRows: number,
+    nPerRow: number,
+    importance?: Float32Array,
+  ): Uint8Array[] {
     const outTypes = dstTypes.map((id) => {
       const t = this.type(id);
       checkRowLength(t, nPerRow);
+      checkImportance(t, nPerRow, importance);
       return t;
     });
     let [kind, ptr] = [srcType, this.stage(srcType, src, nRows, nPerRow)];
@@ -114,10 +144,12 @@ export class Kernels {
       ptr = this.dequantizeInHeap(srcType, ptr, this.widened, nRows, nPerRow);
       kind = F32;
     }
+    const weights = importance ? this.stageWeights(importance) : 0;
     return outTypes.map((out) => {
       const bytes = nRows * this.rowBytes(out.id, nPerRow);
       const dst = this.output.reserve(bytes);
-      const written = this.exports.qs_quantize_rows(kind, ptr, out.id, dst, nRows, nPerRow);
+      const w = out.importance === 'ignored' ? 0 : weights;
+      const written = this.exports.qs_quantize_rows(kind, ptr, out.id, dst, nRows, nPerRow, w);
       check(written, `quantize ${this.type(srcType).name} → ${out.name}`);
       return new Uint8Array(this.exports.memory.buffer, dst, bytes).slice();
     });
@@ -135,6 +167,7 @@ export class Kernels {
     this.input.release();
     this.widened.release();
     this.output.release();
+    this.weights.release();
   }
 
   private type(id: number): KernelTypeInfo {
@@ -156,6 +189,12 @@ export class Kernels {
     return ptr;
   }
 
+  private stageWeights(importance: Float32Array): number {
+    const ptr = this.weights.reserve(importance.byteLength);
+    new Float32Array(this.exports.memory.buffer, ptr, importance.length).set(importance);
+    return ptr;
+  }
+
   private dequantizeInHeap(srcType: number, src: number, into: Scratch, nRows: number, nPerRow: number): number {
     const dst = into.reserve(nRows * nPerRow * 4);
     check(this.exports.qs_dequantize_rows(srcType, src, dst, nRows, nPerRow), `dequantize ${this.type(srcType).name}`);
@@ -169,18 +208,35 @@ function checkRowLength(t: KernelTypeInfo, nPerRow: number): void {
   }
 }
 
+function checkImportance(t: KernelTypeInfo, nPerRow: number, importance: Float32Array | undefined): void {
+  if (!importance) {
+    if (t.importance === 'required') throw new QuantsmithError(`${t.name} cannot be quantized without importance weights (an imatrix)`);
+    return;
+  }
+  if (!(importance instanceof Float32Array) || importance.length !== nPerRow) {
+    throw new QuantsmithError(`importance weights must be ${nPerRow} float32 values (one per row element), got ${describe(importance)}`);
+  }
+  if (t.importance === 'pending') throw new QuantsmithError(`quantizing to ${t.name} with importance weights is not supported yet`);
+}
+
+function describe(x: unknown): string {
+  return x instanceof Float32Array ? `${x.length}` : `a ${Object.prototype.toString.call(x).slice(8, -1)}`;
+}
+
 function check(code: number, what: string): void {
   if (code < 0) throw new Error(`kernels: ${what} failed: ${ERRORS[code] ?? `error ${code}`}`);
 }
 
 function readTypeTable(exports: KernelExports): KernelTypeInfo[] {
-  const info = exports.qs_alloc(16) >>> 0;
+  const info = exports.qs_alloc(20) >>> 0;
   try {
     const types: KernelTypeInfo[] = [];
     for (let i = 0; i < exports.qs_type_count(); i++) {
       exports.qs_type_info(i, info);
-      const [id, blockSize, bytesPerBlock, namePtr] = new Uint32Array(exports.memory.buffer, info, 4);
-      types.push(Object.freeze({ id, name: readCString(exports.memory, namePtr), blockSize, bytesPerBlock }));
+      const [id, blockSize, bytesPerBlock, namePtr, weights] = new Uint32Array(exports.memory.buffer, info, 5);
+      const importance = IMPORTANCE[weights];
+      if (!importance) throw new Error(`kernels: type ${id} has an unknown weights mode ${weights}`);
+      types.push(Object.freeze({ id, name: readCString(exports.memory, namePtr), blockSize, bytesPerBlock, importance }));
     }
     return types;
   } finally {

@@ -1,0 +1,72 @@
+// The page when things break: a kernel worker that ends in the middle of a run (as a crash or an
+// out-of-memory kill ends it) fails the run with a message naming it, leaves no output, and the next run
+// writes llama.cpp's bytes.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import type { BrowserContext, Page } from 'playwright-core';
+import { oracleQuantizeFile, oracleQuietLogs } from '../oracle/llama-cpp.ts';
+import { SHARED_F16_GGUF } from '../helpers/paths.ts';
+import { buildApp, launchBrowser, pickersIntoOpfs, readOpfsFolder, scratch, serve, type StaticServer } from './harness.ts';
+
+let server: StaticServer;
+let context: BrowserContext;
+let expectedQ8: Buffer;
+
+before(async () => {
+  const work = scratch('quantsmith-e2e-lifecycle-');
+  oracleQuietLogs();
+  const out = join(work, 'oracle-Q8_0.gguf');
+  assert.equal(oracleQuantizeFile(SHARED_F16_GGUF, out, { ftype: 7 }), 0);
+  expectedQ8 = readFileSync(out);
+  server = await serve(buildApp());
+  context = await launchBrowser();
+  await pickersIntoOpfs(context);
+});
+
+after(async () => {
+  await context?.close();
+  await server?.close();
+});
+
+async function openShared(page: Page, folder: string): Promise<void> {
+  await page.goto(server.url);
+  await page.evaluate(`window.__outputFolder = ${JSON.stringify(folder)}`);
+  await page.getByTestId('model-file-input').setInputFiles(SHARED_F16_GGUF);
+  await page.getByRole('heading', { level: 2, name: /Pydoc Llama 5m/ }).waitFor({ timeout: 20_000 });
+}
+
+test('a kernel worker that ends mid-run fails the run by name, leaves no file, and the next run works', { timeout: 120_000 }, async () => {
+  const page = await context.newPage();
+  await openShared(page, 'crashed');
+  // Q3_K_M is the slowest kind of kernel: the run lasts long enough for a worker to end inside it
+  await page.getByLabel('Q4_K_M', { exact: true }).uncheck();
+  await page.getByLabel('Q3_K_M', { exact: true }).check();
+  await page.getByRole('button', { name: 'Quantize', exact: true }).click();
+  let closed = false;
+  for (let i = 0; i < 2000 && !closed; i++) {
+    const kernelWorker = page.workers().find((w) => w.url().includes('kernel-worker'));
+    if (kernelWorker) {
+      // from inside, as the worker's own end: no error event reaches the page
+      await kernelWorker.evaluate('self.close()').catch(() => {});
+      closed = true;
+    } else {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+  assert.ok(closed, 'a kernel worker ran');
+  const failed = page.getByTestId('run-failed');
+  await failed.waitFor({ timeout: 30_000 });
+  assert.match((await failed.textContent()) ?? '', /^The run failed: a kernel worker stopped unexpectedly \(the worker ended\)/);
+  assert.deepEqual([...(await readOpfsFolder(page, 'crashed')).keys()], [], 'no output is left');
+
+  await page.evaluate(`window.__outputFolder = 'after-crash'`);
+  await page.getByLabel('Q3_K_M', { exact: true }).uncheck();
+  await page.getByLabel('Q8_0', { exact: true }).check();
+  await page.getByRole('button', { name: 'Quantize', exact: true }).click();
+  await page.getByRole('heading', { name: /^Done in/ }).waitFor({ timeout: 60_000 });
+  const files = await readOpfsFolder(page, 'after-crash');
+  assert.ok(files.get('pydoc-llama-5m-Q8_0.gguf')?.equals(expectedQ8), 'the next run writes llama.cpp bytes');
+  await page.close();
+});

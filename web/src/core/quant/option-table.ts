@@ -1,0 +1,115 @@
+// One row per llama-quantize option, in llama-quantize's own order (its usage text and command lines).
+// The CLI parser and usage, the preset (link, JSON, checks), the command lines the app prints and the
+// app's Advanced panel all read this table, so adding an option is adding a row here (and its field in
+// QuantizeOptions and, for presets, Preset).
+import type { QuantizeOptions } from './options.ts';
+
+/** What the option's value is, which decides how each surface parses, checks and writes it. */
+export type OptionKind =
+  /** no value: present or absent */
+  | 'flag'
+  /** a ggml type name: q6_K, Q8_0, f16 (any case) */
+  | 'ggml-type'
+  /** REGEX=TYPE */
+  | 'tensor-type'
+  /** KEY=TYPE:VALUE */
+  | 'kv-override'
+  /** a substring of tensor names */
+  | 'tensor-name';
+
+/** How the app's Advanced panel edits the option ('none': the app does not offer it). */
+export type OptionEditor = 'checkbox' | 'type-select' | 'tensor-type-rows' | 'kv-rows' | 'none';
+
+export type OptionField = Exclude<keyof QuantizeOptions, 'ftype'>;
+
+export interface QuantizeOptionRow {
+  /** the QuantizeOptions (and Preset) field, and the key in preset JSON files */
+  readonly field: OptionField;
+  /** the command-line flag, as llama-quantize spells it */
+  readonly flag: `--${string}`;
+  readonly kind: OptionKind;
+  /** may be given several times; the values keep their order */
+  readonly repeatable: boolean;
+  /** the value's placeholder in the usage text */
+  readonly metavar?: string;
+  /** the usage text */
+  readonly help: string;
+  /** the key in a preset link; undefined: the option is not part of a preset */
+  readonly link?: string;
+  readonly editor: OptionEditor;
+  /** the app's label and the muted hint beside it */
+  readonly label: string;
+  readonly hint?: string;
+  /**
+   * Set, it asks for llama-quantize's pass: a float type from a Hugging Face folder is then not the
+   * converter's plain file but the converted model quantized with this option.
+   */
+  readonly needsQuantizerPass: boolean;
+}
+
+export const QUANTIZE_OPTION_TABLE: readonly QuantizeOptionRow[] = Object.freeze([
+  {
+    field: 'allowRequantize', flag: '--allow-requantize', kind: 'flag', repeatable: false,
+    help: 'accept inputs that are already quantized', link: 'allow-requantize', editor: 'checkbox',
+    label: 'Allow requantize', hint: 'accept sources that are already quantized; quality suffers', needsQuantizerPass: false,
+  },
+  {
+    field: 'leaveOutputTensor', flag: '--leave-output-tensor', kind: 'flag', repeatable: false,
+    help: 'do not quantize output.weight', link: 'leave-output-tensor', editor: 'checkbox',
+    label: 'Leave output tensor', hint: 'keep output.weight unquantized', needsQuantizerPass: true,
+  },
+  {
+    field: 'pure', flag: '--pure', kind: 'flag', repeatable: false,
+    help: 'every tensor in the default type of TYPE, no mixtures', link: 'pure', editor: 'checkbox',
+    label: 'Pure', hint: "no k-quant mixture: every tensor in the type's default", needsQuantizerPass: true,
+  },
+  {
+    field: 'includeWeights', flag: '--include-weights', kind: 'tensor-name', repeatable: true, metavar: 'NAME',
+    help: 'use the importance matrix only for tensors whose name contains NAME (repeatable;\n' +
+      'accepted as llama-quantize does, no effect without an importance matrix)', editor: 'none',
+    label: 'Include weights', needsQuantizerPass: false,
+  },
+  {
+    field: 'excludeWeights', flag: '--exclude-weights', kind: 'tensor-name', repeatable: true, metavar: 'NAME',
+    help: 'do not use the importance matrix for tensors whose name contains NAME (repeatable;\n' +
+      'not with --include-weights)', editor: 'none',
+    label: 'Exclude weights', needsQuantizerPass: false,
+  },
+  {
+    field: 'outputTensorType', flag: '--output-tensor-type', kind: 'ggml-type', repeatable: false, metavar: 'T',
+    help: 'type of output.weight', link: 'output-tensor-type', editor: 'type-select',
+    label: 'Output tensor type', needsQuantizerPass: true,
+  },
+  {
+    field: 'tokenEmbeddingType', flag: '--token-embedding-type', kind: 'ggml-type', repeatable: false, metavar: 'T',
+    help: 'type of token_embd.weight', link: 'token-embedding-type', editor: 'type-select',
+    label: 'Token embedding type', needsQuantizerPass: true,
+  },
+  {
+    field: 'tensorTypes', flag: '--tensor-type', kind: 'tensor-type', repeatable: true, metavar: 'REGEX=T',
+    help: 'type for tensors whose name matches REGEX (repeatable, first match wins)', link: 'tensor-type',
+    editor: 'tensor-type-rows', label: 'Per-tensor types', hint: '--tensor-type REGEX=TYPE, first match wins',
+    needsQuantizerPass: true,
+  },
+  {
+    field: 'kvOverrides', flag: '--override-kv', kind: 'kv-override', repeatable: true, metavar: 'KEY=TYPE:VALUE',
+    help: 'set a metadata key; TYPE is int, float, bool or str (repeatable)', link: 'override-kv',
+    editor: 'kv-rows', label: 'Metadata overrides', hint: '--override-kv KEY=TYPE:VALUE, TYPE is int, float, bool or str',
+    needsQuantizerPass: true,
+  },
+] satisfies QuantizeOptionRow[]);
+
+/** The rows a preset carries (those with a link key), in table order. */
+export const PRESET_OPTION_ROWS: readonly QuantizeOptionRow[] = QUANTIZE_OPTION_TABLE.filter((r) => r.link !== undefined);
+
+export function optionRow(field: OptionField): QuantizeOptionRow {
+  const row = QUANTIZE_OPTION_TABLE.find((r) => r.field === field);
+  if (!row) throw new Error(`option-table: no row for ${field}`);
+  return row;
+}
+
+/** Whether an option's value asks for anything: a set flag, a given value, a non-empty list. */
+export function optionIsSet(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length > 0;
+  return value !== undefined && value !== false && value !== '';
+}
