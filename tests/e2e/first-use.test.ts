@@ -378,6 +378,49 @@ test('polish: focus after the sample, choices locked mid-run, Copied on the butt
   await page.close();
 });
 
+test('a preset link with bad fields applies the valid ones, names each problem once and cleans the address bar', { timeout: 60_000 }, async () => {
+  const link = '#type=Q8_0,Q9_Z,q9_z&pure&leave-output-tensor=maybe&colour=blue&tensor-type=attn_v=q8_0&tensor-type=ffn=q9_9'
+    + '&override-kv=general.name=str:Mine&override-kv=general.x=float:1e999';
+  const { page } = await openApp({ fragment: link });
+  const problems = await page.getByTestId('link-message').getByRole('listitem').allTextContents();
+  assert.equal(problems.length, new Set(problems).size, `no problem repeats: ${problems.join(' | ')}`);
+  assert.equal(problems.filter((p) => /Q9_Z/i.test(p)).length, 1);
+  for (const wanted of [/leave-output-tensor: expected no value, got 'maybe'/, /unknown option 'colour'/, /q9_9/, /out of range for KV override 'general\.x=float:1e999'/]) {
+    assert.ok(problems.some((p) => wanted.test(p)), `${wanted} in ${problems.join(' | ')}`);
+  }
+  assert.equal(await page.getByLabel('Q8_0', { exact: true }).isChecked(), true, 'the valid type is applied');
+  assert.equal(await page.getByLabel('Q4_K_M', { exact: true }).isChecked(), false);
+  assert.equal(await page.getByRole('checkbox', { name: /^Pure\b/ }).isChecked(), true, 'the valid flag is applied');
+  assert.equal(await page.getByRole('checkbox', { name: /^Leave output tensor\b/ }).isChecked(), false);
+  assert.equal(await page.getByLabel('Tensor name pattern 1').inputValue(), 'attn_v');
+  assert.equal(await page.getByLabel('Tensor name pattern 2').count(), 0);
+  assert.equal(await page.getByRole('textbox', { name: 'Metadata override 1', exact: true }).inputValue(), 'general.name=str:Mine');
+  assert.equal(await page.evaluate('location.hash'), '#type=Q8_0&pure&tensor-type=attn_v=q8_0&override-kv=general.name=str:Mine', 'the address shows what was applied');
+
+  // a type that cannot be made without an importance matrix is not taken in silence
+  await page.goto(`${server.url}#type=Q2_K_S`);
+  assert.match((await page.getByTestId('link-message').textContent()) ?? '', /Q2_K_S needs an importance matrix/);
+  await page.close();
+});
+
+test('a metadata override whose value llama-quantize cannot represent is refused where it is typed', { timeout: 60_000 }, async () => {
+  const { page } = await openApp();
+  await openModel(page);
+  await page.locator('summary', { hasText: 'Advanced options' }).click();
+  await page.getByRole('button', { name: 'Add metadata override' }).click();
+  const row = page.getByRole('textbox', { name: 'Metadata override 1', exact: true });
+  for (const value of ['general.x=float:1e999', 'general.x=float:-4e38', 'general.x=float:1e-60']) {
+    await row.fill(value);
+    assert.equal(await row.getAttribute('aria-invalid'), 'true', `${value} is marked`);
+    assert.match((await page.locator('.row-error').textContent()) ?? '', /out of range.*32-bit float/);
+    assert.equal(await quantizeButton(page).isDisabled(), true);
+  }
+  await row.fill('general.x=float:1.5e38');
+  assert.equal(await row.getAttribute('aria-invalid'), null);
+  assert.equal(await quantizeButton(page).isEnabled(), true);
+  await page.close();
+});
+
 test('no page error happened in any test', () => {
   assert.deepEqual(pageErrors, []);
 });

@@ -3,5 +3,7 @@ import { expose } from 'comlink';
 import { createKernelService } from './kernel-service.ts';
 import { holdLifeLock } from './worker-life-lock.ts';
 
-holdLifeLock(self.name);
-expose(createKernelService());
+const lifeLockHeld = holdLifeLock(self.name);
+const service = createKernelService();
+// init is the page's first call: its answer waits for the life lock, so the page watches a lock already held
+expose({ ...service, init: async (module: WebAssembly.Module) => { await lifeLockHeld; return service.init(module); } });
