@@ -3,6 +3,7 @@
 import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
+import { contentSecurityPolicyMeta } from './web/content-security-policy.ts';
 import { existsSync, readFileSync, createReadStream, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -58,6 +59,7 @@ export default defineConfig({
   plugins: [
     svelte({ configFile: false }),
     sampleModel(),
+    contentSecurityPolicyMeta(),
     VitePWA({
       registerType: 'prompt',
       injectRegister: false,

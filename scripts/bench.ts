@@ -19,6 +19,7 @@ import { BrowserBench } from './bench/browser-leg.ts';
 import { waitForQuiet } from './bench/cpu-load.ts';
 import { cacheDir, CACHE_DIR } from './bench/cache.ts';
 import { BENCH_MODELS, ensureBenchModel } from './bench/model.ts';
+import { ensureBenchImatrix } from './bench/imatrix.ts';
 import { CMAKE_FLAGS, ensureLlamaQuantize } from './bench/native.ts';
 import { runCli, runLlamaQuantize, runNodeRead, sameBytes, type QuantizeRun } from './bench/process-legs.ts';
 import { formatProfiles, summarizeProfiles } from './bench/profile-summary.ts';
@@ -109,6 +110,14 @@ const size = (path: string) => statSync(path).size;
 const model = ensureBenchModel(BENCH_MODELS.base, log);
 const modelDouble = withDouble ? ensureBenchModel(BENCH_MODELS.double, log) : undefined;
 const sourceBytes = size(model);
+const imatrix = ensureBenchImatrix(BENCH_MODELS.base, log);
+/** jobs with the imatrix: their ftype, passed with --imatrix to llama-quantize and the CLI */
+const IMATRIX_JOBS = { 'Q4_K_M + imatrix': 'Q4_K_M' } as const satisfies Partial<Record<JobName, string>>;
+type QuantJob = 'Q4_K_M' | 'Q8_0' | keyof typeof IMATRIX_JOBS;
+const NATIVE_JOBS: readonly QuantJob[] = ['Q4_K_M', 'Q8_0', ...(Object.keys(IMATRIX_JOBS) as (keyof typeof IMATRIX_JOBS)[])];
+const withImatrix = (job: QuantJob): job is keyof typeof IMATRIX_JOBS => job in IMATRIX_JOBS;
+/** the llama-quantize type and the imatrix (if any) of a job */
+const jobArgs = (job: QuantJob): [string, string | undefined] => (withImatrix(job) ? [IMATRIX_JOBS[job], imatrix] : [job, undefined]);
 
 /** One read-only pass (not recorded) so the model is in the page cache before a job that reads it cold. */
 async function warmPageCache(path: string): Promise<void> {
@@ -132,12 +141,12 @@ if (wants('native')) {
   try {
     bin = ensureLlamaQuantize(log);
   } catch (e) {
-    for (const job of ['Q4_K_M', 'Q8_0'] as const) skip({ leg: 'llama-quantize', job, threads: THREADS, model: 'base' }, e);
+    for (const job of NATIVE_JOBS) skip({ leg: 'llama-quantize', job, threads: THREADS, model: 'base' }, e);
   }
   if (bin) {
-    for (const job of ['Q4_K_M', 'Q8_0'] as const) {
+    for (const job of NATIVE_JOBS) {
       await measure({ leg: 'llama-quantize', job, threads: THREADS, model: 'base' }, async () => {
-        const run = await runLlamaQuantize(bin, model, job, THREADS);
+        const run = await runLlamaQuantize(bin, model, ...jobArgs(job), THREADS);
         nativeOutputs.set(job, run.output);
         return {
           seconds: run.seconds, sourceBytes, peakRss: run.peakRss, peakAnon: run.peakAnon, cpuSeconds: run.cpuSeconds, othersCores: run.othersCores,
@@ -149,8 +158,9 @@ if (wants('native')) {
 }
 
 // ---- Quantsmith CLI -----------------------------------------------------------------------------------
-async function cliJob(m: string, job: 'Q4_K_M' | 'Q8_0', threads: number): Promise<Measured> {
-  const run = await runCli(m, job, threads);
+async function cliJob(m: string, job: QuantJob, threads: number): Promise<Measured> {
+  const [ftype, jobImatrix] = jobArgs(job);
+  const run = await runCli(m, ftype, threads, [], jobImatrix);
   const note = m === model ? checkedAgainstNative(run, job) : (rmSync(run.output, { force: true }), undefined);
   return { seconds: run.seconds, sourceBytes: size(m), peakRss: run.peakRss, peakAnon: run.peakAnon, cpuSeconds: run.cpuSeconds, othersCores: run.othersCores, note };
 }
@@ -165,6 +175,9 @@ if (wants('cli')) {
   });
   await measure({ leg: 'CLI', job: 'Q4_K_M', threads: THREADS, model: 'base' }, () => cliJob(model, 'Q4_K_M', THREADS));
   await measure({ leg: 'CLI', job: 'Q8_0', threads: THREADS, model: 'base' }, () => cliJob(model, 'Q8_0', THREADS));
+  for (const job of NATIVE_JOBS.filter(withImatrix)) {
+    await measure({ leg: 'CLI', job, threads: THREADS, model: 'base' }, () => cliJob(model, job, THREADS));
+  }
   // already warm: the same job at 2 threads just ran
   await measure({ leg: 'CLI', job: 'Q4_K_M', threads: 1, model: 'base' }, () => cliJob(model, 'Q4_K_M', 1), { warm: false });
   if (modelDouble) {

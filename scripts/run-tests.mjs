@@ -24,7 +24,11 @@ const env = { ...process.env };
 let dist;
 if (files.some((f) => f.startsWith(join('tests', 'e2e')))) {
   dist = join(mkdtempSync(join(tmpdir(), 'quantsmith-e2e-dist-')), 'dist');
-  const build = spawnSync(process.execPath, [join('node_modules', 'vite', 'bin', 'vite.js'), 'build', '--outDir', dist, '--logLevel', 'warn'], { stdio: 'inherit' });
+  // the tests' stand-in Hub listens on 127.0.0.1: the build's Content-Security-Policy lets the page reach it
+  const build = spawnSync(process.execPath, [join('node_modules', 'vite', 'bin', 'vite.js'), 'build', '--outDir', dist, '--logLevel', 'warn'], {
+    stdio: 'inherit',
+    env: { ...process.env, QUANTSMITH_CONNECT_SRC: 'http://127.0.0.1:*' },
+  });
   if (build.status !== 0) {
     console.error('run-tests: vite build failed');
     process.exit(1);

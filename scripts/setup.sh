@@ -16,12 +16,15 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-# install exactly the lock file when the installed tree is older than it (or missing). `npm ci` never rewrites
-# the lock; tests/unit/lock-file.test.ts keeps every platform's optional packages in it so `npm ci` accepts it
-# on Linux, macOS and Windows alike.
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# install exactly the lock file when node_modules was installed from another one (or is missing): the lock's
+# hash is kept beside the installed tree. `npm ci` never rewrites the lock; tests/unit/lock-file.test.ts keeps
+# every platform's optional packages in it so `npm ci` accepts it on Linux, macOS and Windows alike.
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ "$(cat node_modules/.quantsmith-lock-sha256 2>/dev/null)" != "$lock_hash" ]; then
   echo "setup: installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_hash" > node_modules/.quantsmith-lock-sha256
 fi
 
 node scripts/build-wasm.mjs
+node scripts/build-cli.mjs

@@ -22,7 +22,7 @@ static inline v128_t weighted_error(v128_t w, v128_t diff, int use_mad) {
 /* Returns the per-lane scale; *neg_min gets -min; L[i] (i32 lanes) the quants. This is also ggml's
  * make_qkx3_quants when weights are given: the two differ only in their weights-less defaults and in
  * testing `max <= min` instead of `max == min` for a flat block, which agree once min is clamped to ≤ 0. */
-QS_INLINE v128_t fit_affine_x4(int n, int nmax, const v128_t *x, const v128_t *w, v128_t *L, v128_t *neg_min,
+static v128_t fit_affine_x4(int n, int nmax, const v128_t *x, const v128_t *w, v128_t *L, v128_t *neg_min,
                             float rmin, float rdelta, int nstep, int use_mad) {
   v128_t trial[32];
   const v128_t zero = F32(0.f);

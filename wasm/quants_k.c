@@ -448,7 +448,7 @@ void qs_dequantize_q5_K(const void *src, float *out, int64_t n) {
 
 /* Q6_K after the sub-block scales: 8-bit scales against the largest, re-quantization, packing.
  * An all-zero super-block is written as zeros. */
-static void finish_q6_K(const float *x, const float *scales, int8_t *L, qs_block_q6_K *y) {
+static inline __attribute__((always_inline)) void finish_q6_K(const float *x, const float *scales, int8_t *L, qs_block_q6_K *y) {
   float max_abs_scale;
   const float max_scale = largest_scale(scales, &max_abs_scale);
   if (max_abs_scale < QS_GROUP_EPS) {

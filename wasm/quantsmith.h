@@ -39,6 +39,22 @@ typedef struct { uint8_t ql[QS_QK_K / 2]; uint8_t qh[QS_QK_K / 4]; int8_t scales
 typedef struct { qs_half d; uint8_t qs[QS_QK / 2]; } qs_block_iq4_nl;
 typedef struct { qs_half d; uint16_t scales_h; uint8_t scales_l[QS_QK_K / 64]; uint8_t qs[QS_QK_K / 2]; } qs_block_iq4_xs;
 
+#define QS_QK1_0 128   /* Q1_0 block */
+#define QS_QK2_0 64    /* Q2_0 block */
+#define QS_QK_NVFP4 64 /* NVFP4 block: four 16-element sub-blocks */
+typedef struct { qs_half d; uint8_t qs[QS_QK1_0 / 8]; } qs_block_q1_0;
+typedef struct { qs_half d; uint8_t qs[QS_QK2_0 / 4]; } qs_block_q2_0;
+typedef struct { uint8_t e; uint8_t qs[QS_QK / 2]; } qs_block_mxfp4;
+typedef struct { uint8_t d[QS_QK_NVFP4 / 16]; uint8_t qs[QS_QK_NVFP4 / 2]; } qs_block_nvfp4;
+typedef struct { uint8_t qs[(QS_QK_K - 4 * QS_QK_K / 64) / 5]; uint8_t qh[QS_QK_K / 64]; qs_half d; } qs_block_tq1_0;
+typedef struct { uint8_t qs[QS_QK_K / 4]; qs_half d; } qs_block_tq2_0;
+
+_Static_assert(sizeof(qs_block_q1_0) == 18, "q1_0 block");
+_Static_assert(sizeof(qs_block_q2_0) == 18, "q2_0 block");
+_Static_assert(sizeof(qs_block_mxfp4) == 17, "mxfp4 block");
+_Static_assert(sizeof(qs_block_nvfp4) == 36, "nvfp4 block");
+_Static_assert(sizeof(qs_block_tq1_0) == 54, "tq1_0 block");
+_Static_assert(sizeof(qs_block_tq2_0) == 66, "tq2_0 block");
 _Static_assert(sizeof(qs_block_q4_0) == 18, "q4_0 block");
 _Static_assert(sizeof(qs_block_q4_1) == 20, "q4_1 block");
 _Static_assert(sizeof(qs_block_q5_0) == 22, "q5_0 block");

@@ -21,18 +21,19 @@ export function outputPath(label: string): string {
   return join(cacheDir('out'), `${label}.gguf`);
 }
 
-export async function runLlamaQuantize(bin: string, model: string, ftype: string, threads: number): Promise<QuantizeRun> {
-  const output = outputPath(`native-${ftype}`);
+export async function runLlamaQuantize(bin: string, model: string, ftype: string, imatrix: string | undefined, threads: number): Promise<QuantizeRun> {
+  const output = outputPath(`native-${ftype}${imatrix ? '-imatrix' : ''}`);
   rmSync(output, { force: true });
   // llama-quantize [options] input output type [nthreads]
-  const run = await runProcess(bin, [model, output, ftype, String(threads)]);
+  const run = await runProcess(bin, [...(imatrix ? ['--imatrix', imatrix] : []), model, output, ftype, String(threads)]);
   return { ...run, output, outputBytes: statSync(output).size };
 }
 
-export async function runCli(model: string, ftype: string, threads: number, extraNodeArgs: readonly string[] = []): Promise<QuantizeRun> {
-  const output = outputPath(`cli-${ftype}-t${threads}`);
+export async function runCli(model: string, ftype: string, threads: number, extraNodeArgs: readonly string[] = [], imatrix?: string): Promise<QuantizeRun> {
+  const output = outputPath(`cli-${ftype}${imatrix ? '-imatrix' : ''}-t${threads}`);
   rmSync(output, { force: true });
-  const run = await runProcess(process.execPath, [...extraNodeArgs, CLI, 'quantize', model, '-o', output, '-t', ftype, '--threads', String(threads)]);
+  const args = [CLI, 'quantize', model, '-o', output, '-t', ftype, '--threads', String(threads), ...(imatrix ? ['--imatrix', imatrix] : [])];
+  const run = await runProcess(process.execPath, [...extraNodeArgs, ...args]);
   return { ...run, output, outputBytes: statSync(output).size };
 }
 

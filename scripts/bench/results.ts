@@ -1,7 +1,8 @@
 // One measured job of the benchmark, as the table prints it.
 
 export type LegName = 'llama-quantize' | 'CLI' | 'Chromium';
-export type JobName = 'Q4_K_M' | 'Q8_0' | 'read only';
+/** `+ imatrix`: with the model's synthetic importance matrix (scripts/bench/imatrix.ts) */
+export type JobName = 'Q4_K_M' | 'Q8_0' | 'Q4_K_M + imatrix' | 'read only';
 
 export interface Measured {
   readonly seconds: number;

@@ -5,7 +5,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync, existsSync, statSync, copyFileSync, openSync, readSync, closeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { CLI_BIN, SHARED_F16_GGUF, SHARED_MODEL_DIR, scratchDir } from '../helpers/paths.ts';
+import { CLI_BIN, SHARED_F16_GGUF, SHARED_IMATRIX_DAT, SHARED_IMATRIX_GGUF, SHARED_MODEL_DIR, scratchDir } from '../helpers/paths.ts';
+import { readImatrix } from '../../web/src/core/imatrix/read-imatrix.ts';
+import { openNodeFile } from '../../web/src/io/node-file.ts';
+import { toOracleOptions } from '../oracle/plan-support.ts';
 import { oracleQuantizeFile } from '../oracle/llama-cpp.ts';
 import { writeSyntheticModel } from '../fixtures/synthetic-models.ts';
 
@@ -114,6 +117,45 @@ test('--include-weights / --exclude-weights change nothing without an importance
   assert.ok(readFileSync(included).equals(readFileSync(plain)));
   const both = cli('quantize', SHARED_F16_GGUF, '-o', join(dir, 'both.gguf'), '-t', 'Q8_0', '--include-weights', 'a', '--exclude-weights', 'b');
   assertOneLineError(both, /include.*exclude|exclude.*include/i);
+});
+
+test('--imatrix: Q2_K_S with the shared importance matrix is byte for byte llama-quantize; a bad or foreign imatrix is refused', async () => {
+  const ours = join(dir, 'q2ks-imatrix.gguf');
+  const theirs = join(dir, 'oracle-q2ks-imatrix.gguf');
+  const options = { ftype: 'Q2_K_S', imatrixFile: SHARED_IMATRIX_GGUF, imatrix: await readImatrix(await openNodeFile(SHARED_IMATRIX_GGUF)) };
+  assert.equal(oracleQuantizeFile(SHARED_F16_GGUF, theirs, toOracleOptions(options)), 0);
+  const r = cli('quantize', SHARED_F16_GGUF, '-o', ours, '-t', 'Q2_K_S', '--imatrix', SHARED_IMATRIX_GGUF);
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(readFileSync(ours).equals(readFileSync(theirs)), 'output differs from llama.cpp');
+
+  const truncated = badFile('cut.imatrix', readFileSync(SHARED_IMATRIX_DAT).subarray(0, 1000));
+  const cut = cli('quantize', SHARED_F16_GGUF, '-o', join(dir, 'cut.gguf'), '-t', 'Q4_K_M', '--imatrix', truncated);
+  assertOneLineError(cut, /importance matrix cut\.imatrix: file is truncated/);
+  assert.equal(existsSync(join(dir, 'cut.gguf')), false);
+
+  const other = join(dir, 'other-model.gguf');
+  writeSyntheticModel(other, { id: 'other', arch: 'llama', dtype: 'f16', nLayer: 2, nEmbd: 128, nHead: 4, nHeadKv: 4, nFf: 256, nVocab: 256, seed: 3 });
+  const foreign = cli('quantize', other, '-o', join(dir, 'foreign.gguf'), '-t', 'Q4_K_M', '--imatrix', SHARED_IMATRIX_GGUF);
+  assertOneLineError(foreign, /imatrix size 256 is different from tensor size 128 for blk\.0\.attn_k\.weight/);
+  assert.equal(existsSync(join(dir, 'foreign.gguf')), false);
+});
+
+test('--tensor-type-file: its entries take their place among --tensor-type options, as llama-quantize reads them', () => {
+  const file = join(dir, 'types.txt');
+  writeFileSync(file, 'ATTN_V=q8_0\n  ffn_down=q6_K\tblk\\.0\\..*=f16\n\n');
+  const ours = join(dir, 'tt-file.gguf');
+  const theirs = join(dir, 'oracle-tt-file.gguf');
+  const r = cli('quantize', SHARED_F16_GGUF, '-o', ours, '-t', 'Q4_0', '--tensor-type', 'attn_q=q5_0', '--tensor-type-file', file, '--tensor-type', 'attn_v=q4_1');
+  assert.equal(r.status, 0, r.stderr);
+  // order: attn_q, the file's three (names lowercased), then attn_v=q4_1, which the file's attn_v shadows
+  const tensorTypes = [['attn_q', 6], ['attn_v', 8], ['ffn_down', 14], ['blk\\.0\\..*', 1], ['attn_v', 3]].map(([pattern, type]) => ({ pattern: pattern as string, type: type as number }));
+  assert.equal(oracleQuantizeFile(SHARED_F16_GGUF, theirs, { ftype: 2, tensorTypes }), 0);
+  assert.ok(readFileSync(ours).equals(readFileSync(theirs)), 'output differs from llama.cpp');
+
+  writeFileSync(file, 'attn_v=q8_0 ffn_down');
+  assertOneLineError(cli('quantize', SHARED_F16_GGUF, '-o', join(dir, 'tt-bad.gguf'), '-t', 'Q4_0', '--tensor-type-file', file), /types\.txt: malformed tensor type 'ffn_down'/);
+  assertOneLineError(cli('quantize', SHARED_F16_GGUF, '-o', join(dir, 'tt-bad.gguf'), '-t', 'Q4_0', '--tensor-type-file', join(dir, 'nope.txt')), /failed to open file '.*nope\.txt': no such file/);
+  assert.equal(existsSync(join(dir, 'tt-bad.gguf')), false);
 });
 
 test('an unknown quant type is refused by name', () => {

@@ -15,3 +15,6 @@ export function scratchDir(prefix = 'quantsmith-test-'): string {
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
+/** llama-imatrix's importance matrix for the shared model, in both formats (see its README) */
+export const SHARED_IMATRIX_GGUF = join(SHARED_MODEL_DIR, 'pydoc-llama-5m.imatrix.gguf');
+export const SHARED_IMATRIX_DAT = join(SHARED_MODEL_DIR, 'pydoc-llama-5m.imatrix.dat');

@@ -12,7 +12,7 @@ const kernels = await loadKernelsFromDisk();
 const KERNEL_TYPES = GGML_TYPES.filter((t) => t.kernel);
 
 function rowLengths(blockSize: number): number[] {
-  return blockSize === 256 ? [256, 512, 2816] : [32, 256, 2816];
+  return blockSize === 256 ? [256, 512, 2816] : [Math.max(32, blockSize), 256, 2816];
 }
 
 for (const type of KERNEL_TYPES) {
@@ -61,6 +61,8 @@ const HALF_FIELDS: Record<number, number[]> = {
   [GgmlType.Q4_0]: [0], [GgmlType.Q4_1]: [0, 2], [GgmlType.Q5_0]: [0], [GgmlType.Q5_1]: [0, 2], [GgmlType.Q8_0]: [0],
   [GgmlType.Q2_K]: [80, 82], [GgmlType.Q3_K]: [108], [GgmlType.Q4_K]: [0, 2], [GgmlType.Q5_K]: [0, 2], [GgmlType.Q6_K]: [208],
   [GgmlType.IQ4_NL]: [0], [GgmlType.IQ4_XS]: [0],
+  [GgmlType.TQ1_0]: [52], [GgmlType.TQ2_0]: [64], [GgmlType.Q1_0]: [0], [GgmlType.Q2_0]: [0],
+  [GgmlType.MXFP4]: [], [GgmlType.NVFP4]: [], // byte scales, every value finite
 };
 
 function randomBlocks(type: number, bytes: number, seed: number): Uint8Array {

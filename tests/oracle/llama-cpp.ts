@@ -16,6 +16,7 @@ const KvOverride = koffi.struct('llama_model_kv_override', {
   key: koffi.array('char', 128, 'String'),
   value: koffi.union({ val_i64: 'int64', val_f64: 'double', val_bool: 'bool', val_str: koffi.array('char', 128, 'String') }),
 });
+const ImatrixData = koffi.struct('llama_model_imatrix_data', { name: 'const char *', data: 'void *', size: 'size_t' });
 const TensorOverride = koffi.struct('llama_model_tensor_override', { pattern: 'const char *', type: 'int32' });
 const QuantizeParams = koffi.struct('llama_model_quantize_params', {
   nthread: 'int32',
@@ -65,7 +66,14 @@ export interface OracleQuantizeOptions {
   /** false = --leave-output-tensor */
   quantizeOutputTensor?: boolean;
   pure?: boolean;
+  /** COPY: llama-quantize's only_copy */
+  onlyCopy?: boolean;
   dryRun?: boolean;
+  /**
+   * Importance weights per tensor, as llama-quantize's load_imatrix hands them over (already divided by the
+   * counts, filtered): passed as the `llama_model_imatrix_data` array ended by a null name.
+   */
+  imatrix?: { name: string; data: Float32Array }[];
   /** --tensor-type REGEX=TYPE, in order */
   tensorTypes?: { pattern: string; type: number }[];
   /** --override-kv */
@@ -82,6 +90,7 @@ export function oracleQuantizeFile(input: string, output: string, opts: OracleQu
   if (opts.allowRequantize !== undefined) params.allow_requantize = opts.allowRequantize;
   if (opts.quantizeOutputTensor !== undefined) params.quantize_output_tensor = opts.quantizeOutputTensor;
   if (opts.pure !== undefined) params.pure = opts.pure;
+  if (opts.onlyCopy !== undefined) params.only_copy = opts.onlyCopy;
   if (opts.dryRun !== undefined) params.dry_run = opts.dryRun;
   const keepAlive: unknown[] = [];
   if (opts.tensorTypes?.length) {
@@ -104,6 +113,19 @@ export function oracleQuantizeFile(input: string, output: string, opts: OracleQu
     koffi.encode(buf, koffi.array(KvOverride, rows.length), rows);
     keepAlive.push(buf);
     params.kv_overrides = buf;
+  }
+  if (opts.imatrix?.length) {
+    const rows: { name: string | null; data: unknown; size: number }[] = opts.imatrix.map((e) => {
+      const data = koffi.alloc('float', e.data.length);
+      koffi.encode(data, koffi.array('float', e.data.length), Array.from(e.data));
+      keepAlive.push(data);
+      return { name: e.name, data, size: e.data.length };
+    });
+    rows.push({ name: null, data: null, size: 0 });
+    const buf = koffi.alloc(ImatrixData, rows.length);
+    koffi.encode(buf, koffi.array(ImatrixData, rows.length), rows);
+    keepAlive.push(buf);
+    params.imatrix = buf;
   }
   const status = modelQuantize(input, output, params) as number;
   for (const b of keepAlive) koffi.free(b);
@@ -215,10 +237,18 @@ const modelGetVocab = llama.func('const void *llama_model_get_vocab(const void *
 const vocabNTokens = llama.func('int32 llama_vocab_n_tokens(const void *vocab)');
 const tokenizeText = llama.func('int32 llama_tokenize(const void *vocab, const char *text, int32 text_len, _Out_ int32 *tokens, int32 n_tokens_max, bool add_special, bool parse_special)');
 
+const tokenizeBytes = llama.func('int32 llama_tokenize(const void *vocab, const uint8_t *text, int32 text_len, _Out_ int32 *tokens, int32 n_tokens_max, bool add_special, bool parse_special)');
+
+const detokenize = llama.func('int32 llama_detokenize(const void *vocab, const int32 *tokens, int32 n_tokens, _Out_ uint8_t *text, int32 text_len_max, bool remove_special, bool unparse_special)');
+
 export interface OracleVocab {
   readonly nTokens: number;
   /** llama_tokenize with parse_special off */
   tokenize(text: string, addSpecial: boolean): number[];
+  /** llama_tokenize of a text's UTF-8 bytes (as Buffer.from writes them: lone surrogates become U+FFFD) */
+  tokenizeBytes(text: string | Uint8Array, addSpecial: boolean, parseSpecial: boolean): Int32Array;
+  /** llama_detokenize: the bytes of the text */
+  detokenize(tokens: Int32Array, removeSpecial: boolean, unparseSpecial: boolean): Uint8Array;
   free(): void;
 }
 
@@ -238,9 +268,36 @@ export function oracleLoadVocab(path: string): OracleVocab | null {
       if (n < 0) throw new Error(`llama_tokenize needs ${-n} tokens`);
       return [...out.subarray(0, n)];
     },
+    tokenizeBytes(text: string | Uint8Array, addSpecial: boolean, parseSpecial: boolean): Int32Array {
+      const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+      let out = new Int32Array(bytes.length + 16);
+      let n = tokenizeBytes(vocab, bytes, bytes.length, out, out.length, addSpecial, parseSpecial) as number;
+      if (n < 0) {
+        out = new Int32Array(-n);
+        n = tokenizeBytes(vocab, bytes, bytes.length, out, out.length, addSpecial, parseSpecial) as number;
+      }
+      return out.slice(0, n);
+    },
+    detokenize(tokens: Int32Array, removeSpecial: boolean, unparseSpecial: boolean): Uint8Array {
+      let buf = new Uint8Array(tokens.length * 8 + 16);
+      let n = detokenize(vocab, tokens, tokens.length, buf, buf.length, removeSpecial, unparseSpecial) as number;
+      if (n < 0) {
+        buf = new Uint8Array(-n);
+        n = detokenize(vocab, tokens, tokens.length, buf, buf.length, removeSpecial, unparseSpecial) as number;
+      }
+      return buf.slice(0, n);
+    },
     free: () => modelFree(model),
   };
 }
 
 /** The loaded libraries and model-loading bindings, shared with other oracle modules (perplexity.ts). */
 export const oracleNative = { koffi, binDir, llama, ggmlBase, modelDefaultParams, modelLoadFromFile, modelFree, modelGetVocab, vocabNTokens };
+
+// Tokenizer internals of libllama (C++ symbols it exports), for checking the tables the tokenizer records.
+const cptFlags = llama.func('uint16 _Z26unicode_cpt_flags_from_cptj(uint32 cpt)');
+
+/** unicode.cpp's unicode_cpt_flags_from_cpt: the flag bits (unicode.h) llama.cpp's pre-tokenizers test. */
+export function oracleCodepointFlags(cp: number): number {
+  return cptFlags(cp) as number;
+}

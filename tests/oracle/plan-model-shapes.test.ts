@@ -5,11 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { FTYPES } from '../../web/src/core/quant/ftypes.ts';
-import { GgmlType } from '../../web/src/core/quant/ggml-types.ts';
+import { GgmlType, ggmlType } from '../../web/src/core/quant/ggml-types.ts';
 import type { QuantPlan } from '../../web/src/core/quant/plan.ts';
 import { writeSyntheticModel, type SyntheticModelSpec } from '../fixtures/synthetic-models.ts';
 import { scratchDir } from '../helpers/paths.ts';
-import { assertBothRefuse, assertPlanMatchesOracle, assertSameDecision, readHeader, testEveryFtype } from './plan-support.ts';
+import { assertBothRefuse, assertPlanMatchesOracle, assertSameDecision, readHeader, SLOW_IQ3_FTYPES, testEveryFtype } from './plan-support.ts';
 import { writeGgufFile } from '../fixtures/gguf-file.ts';
 import type { GgufTensorSpec } from '../../web/src/core/formats/gguf/writer.ts';
 import { GgufValueType as V, type GgufKV } from '../../web/src/core/formats/gguf/model.ts';
@@ -25,7 +25,9 @@ const SPECS: readonly SyntheticModelSpec[] = [
 ];
 
 for (const spec of SPECS) {
-  testEveryFtype(spec, dir, `${spec.id}: every ftype's plan matches llama.cpp's file header`);
+  // the 80-layer MHA and qwen2 models only repeat the IQ3 rules the GQA-4 one checks
+  const skip = spec.id === 'llama-80l-mha' || spec.id === 'qwen2-80l' ? SLOW_IQ3_FTYPES : [];
+  testEveryFtype(spec, dir, `${spec.id}: every ftype's plan matches llama.cpp's file header`, skip);
 }
 
 test('the 70B bump: attn_v of an 80-layer GQA llama gets q5_K where a plain model gets q4_K (then falls back)', async () => {
@@ -84,8 +86,8 @@ test('falcon: every ftype\'s plan matches llama.cpp\'s file header (Falcon-speci
   const header = await readHeader(input);
   for (const ftype of FTYPES) {
     await t.test(ftype.name, async () => {
-      if (ftype.needsImatrix) await assertSameDecision(input, header, { ftype: ftype.name }, dir, `falcon-${ftype.name}`);
-      else await assertPlanMatchesOracle(input, header, { ftype: ftype.name }, dir, `falcon-${ftype.name}`);
+      const accepted = await assertSameDecision(input, header, { ftype: ftype.name }, dir, `falcon-${ftype.name}`);
+      assert.ok(accepted || ftype.needsImatrix || ggmlType(ftype.defaultType)!.blockSize > 32, `falcon-${ftype.name}: refused`);
     });
   }
 });

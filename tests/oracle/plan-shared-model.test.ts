@@ -10,7 +10,7 @@ import { assertBothRefuse, assertPlanMatchesOracle, readHeader } from './plan-su
 const dir = scratchDir('quantsmith-plan-shared-');
 const input = await readHeader(SHARED_F16_GGUF);
 
-for (const ftype of FTYPES.filter((f) => f.name !== 'Q2_K_S')) {
+for (const ftype of FTYPES.filter((f) => !f.needsImatrix)) {
   test(`pydoc-llama-5m ${ftype.name}: plan matches llama.cpp's file header`, async () => {
     const plan = await assertPlanMatchesOracle(SHARED_F16_GGUF, input, { ftype: ftype.name }, dir, `pydoc-${ftype.name}`);
     assert.equal(plan.fallbackCount, 0);
@@ -25,6 +25,8 @@ test('pydoc-llama-5m Q4_K_M: the mixture gives attn_v and ffn_down of layers 2 a
   assert.ok(norms.every((t) => t.outputType === GgmlType.F32 && !t.convert));
 });
 
-test('pydoc-llama-5m Q2_K_S: refused for want of an importance matrix, as llama.cpp refuses it', () => {
-  assertBothRefuse(SHARED_F16_GGUF, input, { ftype: 'Q2_K_S' }, dir, 'pydoc-Q2_K_S', /importance matrix/);
+test('pydoc-llama-5m: Q2_K_S and the IQ1/IQ2/IQ3_XXS/IQ3_XS types are refused for want of an importance matrix, as llama.cpp refuses them', () => {
+  for (const f of FTYPES.filter((x) => x.needsImatrix)) {
+    assertBothRefuse(SHARED_F16_GGUF, input, { ftype: f.name }, dir, `pydoc-${f.name}`, /requires an importance matrix \(--imatrix\): tensor blk\.0\.\w+\.weight would be/);
+  }
 });

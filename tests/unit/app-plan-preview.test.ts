@@ -51,7 +51,9 @@ test('groups place each type by its planned size against Q4_K_M, ordered outward
   assert.deepEqual(sizes(larger), [...sizes(larger)].sort((a, b) => a - b));
   const all = groups.flatMap((g) => g.types.map((c) => c.ftype.name));
   assert.equal(new Set(all).size, all.length, 'each type appears once');
-  assert.deepEqual(groups.at(-1)!.types.map((c) => c.ftype.name), ['Q2_K_S'], 'the refused type comes last');
+  const refused = [...plans].filter(([, p]) => !p.ok).map(([name]) => name);
+  assert.ok(refused.includes('Q2_K_S'), 'without an importance matrix Q2_K_S is refused');
+  assert.deepEqual(groups.at(-1)!.types.map((c) => c.ftype.name).sort(), refused.sort(), 'the refused types come last');
 });
 
 test('an already-quantized model: named once, types that convert need allow-requantize, its own type only copies', () => {
@@ -62,7 +64,7 @@ test('an already-quantized model: named once, types that convert need allow-requ
   };
   assert.equal(alreadyQuantizedAs(quantized), 'Q4_K_M');
   assert.equal(alreadyQuantizedAs(model), undefined);
-  const plans = planTypes(source(quantized as typeof model), DEFAULT_PRESET, planType);
+  const plans = planTypes(source(quantized as typeof model), DEFAULT_PRESET, null, planType);
   const same = plans.get('Q4_K_M')!;
   assert.ok(same.ok && same.copiesOnly && !same.needsRequantize);
   const other = plans.get('Q8_0')!;

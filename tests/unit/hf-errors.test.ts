@@ -53,7 +53,7 @@ test('config.json missing, not JSON, not an object, or naming no architecture', 
 
 test('an architecture that is not supported, named with the supported ones', async () => {
   await refused(folder(LLAMA, (d) => editJson(d, 'config.json', (c) => { c.architectures = ['GPTNeoXForCausalLM']; })),
-    /architecture GPTNeoXForCausalLM is not supported \(supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM, Phi3ForCausalLM\)/);
+    /architecture 'GPTNeoXForCausalLM' is not supported \(supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM, Phi3ForCausalLM\)/);
 });
 
 test('hyperparameters the converter needs', async () => {
@@ -74,10 +74,10 @@ test('an index without a weight map, or one that disagrees with the shards', asy
     /has no "weight_map" object/);
   await refused(folder({ ...LLAMA, shards: 2 }, (d) => editJson(d, 'model.safetensors.index.json', (j) => {
     (j.weight_map as Record<string, string>)['model.layers.9.mlp.up_proj.weight'] = 'model-00001-of-00002.safetensors';
-  })), /incomplete model files model-00001-of-00002\.safetensors: tensors model\.layers\.9\.mlp\.up_proj\.weight/);
+  })), /incomplete model files model-00001-of-00002\.safetensors: tensors 'model\.layers\.9\.mlp\.up_proj\.weight'/);
   await refused(folder({ ...LLAMA, shards: 2 }, (d) => editJson(d, 'model.safetensors.index.json', (j) => {
     delete (j.weight_map as Record<string, string>)['model.norm.weight'];
-  })), /disagree: not in the index model\.norm\.weight/);
+  })), /disagree: not in the index 'model\.norm\.weight'/);
 });
 
 test('no safetensors weights, or PyTorch ones', async () => {

@@ -117,7 +117,9 @@ test('dequantize(quantize(x)) stays close to x for every kernel type', () => {
     const back = kernels.dequantizeRows(t.id, kernels.quantizeRows(GgmlType.F32, bytesOf(x), t.id, 1, 512), 1, 512);
     let worst = 0;
     for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(back[i] - x[i]));
-    assert.ok(worst < 0.5 * 5, `${t.name}: worst error ${worst}`); // amplitude up to 5; even Q2_K stays well inside half of it
+    // amplitude up to 5; even Q2_K stays well inside half of it, Q1_0 (a sign and one scale per 128) inside all of it
+    const limit = t.name === 'q1_0' ? 5 : 0.5 * 5;
+    assert.ok(worst < limit, `${t.name}: worst error ${worst}`);
   }
 });
 
@@ -131,7 +133,7 @@ test('instantiates from raw bytes as well as from a compiled module', async () =
   const fromModule = await instantiateKernels(await loadWasmModuleFromDisk());
   const src = bytesOf(values(256));
   assert.deepEqual(fromBytes.quantizeRows(GgmlType.F32, src, GgmlType.Q3_K, 1, 256), fromModule.quantizeRows(GgmlType.F32, src, GgmlType.Q3_K, 1, 256));
-  assert.equal(fromBytes.types.length, 15);
+  assert.equal(fromBytes.types.length, fromModule.types.length);
 });
 
 test('a missing module file is reported with how to build it', async () => {

@@ -6,20 +6,27 @@ import { FTYPES, ftypeById, parseFtype } from '../../web/src/core/quant/ftypes.t
 import { GgmlType, ggmlType } from '../../web/src/core/quant/ggml-types.ts';
 import { parseGgmlTypeName, parseKvOverrideOption, parseTensorTypeOption } from '../../web/src/core/quant/options.ts';
 
-test('the 20 ftypes, with llama.cpp numbers and default types', () => {
+test("llama-quantize's 36 ftypes (COPY too), with llama.cpp numbers and default types", () => {
   const table = Object.fromEntries(FTYPES.map((f) => [f.name, [f.id, ggmlType(f.defaultType)!.name]]));
   assert.deepEqual(table, {
     F32: [0, 'f32'], F16: [1, 'f16'], BF16: [32, 'bf16'], Q4_0: [2, 'q4_0'], Q4_1: [3, 'q4_1'], Q5_0: [8, 'q5_0'],
     Q5_1: [9, 'q5_1'], Q8_0: [7, 'q8_0'], Q2_K: [10, 'q2_K'], Q2_K_S: [21, 'q2_K'], Q3_K_S: [11, 'q3_K'],
     Q3_K_M: [12, 'q3_K'], Q3_K_L: [13, 'q3_K'], Q4_K_S: [14, 'q4_K'], Q4_K_M: [15, 'q4_K'], Q5_K_S: [16, 'q5_K'],
     Q5_K_M: [17, 'q5_K'], Q6_K: [18, 'q6_K'], IQ4_NL: [25, 'iq4_nl'], IQ4_XS: [30, 'iq4_xs'],
+    Q1_0: [40, 'q1_0'], Q2_0: [41, 'q2_0'], MXFP4_MOE: [38, 'mxfp4'], IQ2_XXS: [19, 'iq2_xxs'], IQ2_XS: [20, 'iq2_xs'],
+    IQ2_S: [28, 'iq2_xs'], IQ2_M: [29, 'iq2_s'], IQ1_S: [24, 'iq1_s'], IQ1_M: [31, 'iq1_m'], TQ1_0: [36, 'tq1_0'],
+    TQ2_0: [37, 'tq2_0'], IQ3_XXS: [23, 'iq3_xxs'], IQ3_S: [26, 'iq3_s'], IQ3_M: [27, 'iq3_s'], IQ3_XS: [22, 'iq3_s'],
+    COPY: [0, 'f32'],
   });
   for (const f of FTYPES) {
-    assert.ok(ggmlType(f.defaultType)!.kernel, `${f.name}'s default type has a kernel`);
     assert.ok(f.description.length > 0);
-    assert.equal(ftypeById(f.id), f);
+    assert.equal(ftypeById(f.id), f.name === 'COPY' ? ftypeById(0) : f);
   }
-  assert.deepEqual(FTYPES.filter((f) => f.needsImatrix).map((f) => f.name), ['Q2_K_S']);
+  assert.deepEqual(FTYPES.filter((f) => f.onlyCopy).map((f) => f.name), ['COPY']);
+  assert.deepEqual(
+    FTYPES.filter((f) => f.needsImatrix).map((f) => f.name).sort(),
+    ['IQ1_M', 'IQ1_S', 'IQ2_M', 'IQ2_S', 'IQ2_XS', 'IQ2_XXS', 'IQ3_XS', 'IQ3_XXS', 'Q2_K_S'],
+  );
 });
 
 test('parseFtype: case-insensitive names, llama-quantize aliases and numbers', () => {
@@ -32,11 +39,13 @@ test('parseFtype: case-insensitive names, llama-quantize aliases and numbers', (
   assert.equal(parseFtype('0').name, 'F32');
 });
 
-test('parseFtype refuses unknown and unsupported types, naming them', () => {
+test('parseFtype refuses unknown types, naming them; every llama-quantize word is known', () => {
   assert.throws(() => parseFtype('Q4_K_XL'), (e: Error) => e instanceof QuantsmithError && /unknown quantization type 'Q4_K_XL'/.test(e.message));
-  assert.throws(() => parseFtype('IQ2_XXS'), /'IQ2_XXS' is not supported by Quantsmith/);
-  assert.throws(() => parseFtype('copy'), /not supported by Quantsmith/);
-  assert.throws(() => parseFtype('19'), /quantization type 19 is not supported/);
+  assert.equal(parseFtype('iq2_xxs').name, 'IQ2_XXS');
+  assert.equal(parseFtype('copy').name, 'COPY');
+  assert.equal(parseFtype('19').name, 'IQ2_XXS');
+  assert.equal(parseFtype('38').name, 'MXFP4_MOE');
+  assert.throws(() => parseFtype('39'), /unknown quantization type '39'/, 'NVFP4 is a ggml type, not a llama-quantize ftype');
   assert.throws(() => parseFtype('99'), /unknown quantization type '99'/);
   assert.throws(() => parseFtype(''), /unknown quantization type/);
 });

@@ -5,8 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { QuantsmithError } from '../../web/src/core/errors.ts';
 import { GgufValueType as V, type GgufKV } from '../../web/src/core/formats/gguf/model.ts';
-import { GgmlType } from '../../web/src/core/quant/ggml-types.ts';
+import { GgmlType, ggmlType } from '../../web/src/core/quant/ggml-types.ts';
 import type { QuantizeOptions } from '../../web/src/core/quant/options.ts';
+import { FTYPES } from '../../web/src/core/quant/ftypes.ts';
 import { planQuantization, type PlanInputTensor } from '../../web/src/core/quant/plan.ts';
 import { shapeFallback } from '../../web/src/core/quant/shape-fallback.ts';
 import { scanLayerNumber, sortLikeLlamaLoader } from '../../web/src/core/quant/tensor-order.ts';
@@ -129,18 +130,32 @@ test('output metadata: input order kept, version and file type moved to the end,
   assert.deepEqual(plan.metadata.find((kv) => kv.key === 'general.file_type'), u32('general.file_type', 2));
 });
 
+test('an ftype whose type has no kernel yet is planned in full, and names the missing kernel', () => {
+  const m = model(1, [w('blk.0.attn_q.weight', [256, 256]), w('blk.0.ffn_up.weight', [256, 64])]);
+  for (const f of FTYPES.filter((x) => !x.needsImatrix)) {
+    const plan = planQuantization(m, { ftype: f.name });
+    assert.equal(plan.tensors.length, 2);
+    const lacking = plan.tensors.find((t) => t.convert && !ggmlType(t.outputType)!.kernel);
+    if (!lacking) assert.equal(plan.missingKernel, undefined, f.name);
+    else {
+      const type = ggmlType(lacking.outputType)!.name;
+      assert.equal(plan.missingKernel, `Quantsmith cannot write ${f.name} yet: it has no kernel for type ${type} (tensor ${lacking.name})`);
+    }
+  }
+});
+
 test('refused: options Quantsmith cannot honour', () => {
   const m = model(1, [w('blk.0.attn_q.weight', [256, 256]), w('blk.0.ffn_up.weight', [48, 64])]);
   refuses(m, { ftype: 'Q4_0', includeWeights: ['attn'], excludeWeights: ['ffn'] }, /--include-weights and --exclude-weights cannot be used together/);
-  refuses(m, { ftype: 'Q4_0', tensorTypes: [{ pattern: 'attn_q', type: 'tq1_0' }] }, /--tensor-type 'attn_q': Quantsmith cannot produce type tq1_0/);
-  refuses(m, { ftype: 'Q4_0', tensorTypes: [{ pattern: 'nothing matches', type: 'iq3_s' }] }, /Quantsmith cannot produce type iq3_s/);
-  refuses(m, { ftype: 'Q4_0', outputTensorType: 'iq2_xs' }, /--output-tensor-type: type iq2_xs requires an importance matrix/);
+  // (q8_1 and q8_K are ggml's activation types: llama-quantize cannot write them either)
+  refuses(m, { ftype: 'Q4_0', tensorTypes: [{ pattern: 'attn_q', type: 'q8_1' }] }, /--tensor-type 'attn_q': Quantsmith cannot produce type q8_1/);
+  refuses(m, { ftype: 'Q4_0', tensorTypes: [{ pattern: 'nothing matches', type: 'q8_K' }] }, /Quantsmith cannot produce type q8_K/);
+  refuses(m, { ftype: 'Q4_0', outputTensorType: 'q8_1' }, /--output-tensor-type: Quantsmith cannot produce type q8_1/);
   refuses(m, { ftype: 'Q4_0', tokenEmbeddingType: 'q8_K' }, /--token-embedding-type: Quantsmith cannot produce type q8_K/);
   refuses(m, { ftype: 'Q4_0', tensorTypes: [{ pattern: 'attn_q', type: 'q4_q' }] }, /invalid ggml type 'q4_q'/);
   refuses(m, { ftype: 'Q4_0', tensorTypes: [{ pattern: 'attn_(q', type: 'q8_0' }] }, /invalid tensor type pattern 'attn_\(q'/);
   refuses(m, { ftype: 'Q4_0', tensorTypes: [{ pattern: '(?<=blk)', type: 'q8_0' }] }, /lookbehind and named groups are not supported/);
   refuses(m, { ftype: 'Q4_0', outputTensorType: 'q5_5' }, /invalid ggml type 'q5_5' for --output-tensor-type/);
-  refuses(m, { ftype: 'IQ3_M' }, /not supported by Quantsmith/);
   // an explicit 256-block type on rows of 48: llama.cpp would stop on an assertion
   const embd = model(1, [w('token_embd.weight', [48, 64])]);
   refuses(embd, { ftype: 'Q4_0', tokenEmbeddingType: 'q4_K' }, /row length 48 is not a multiple of 256, the block size of q4_K/);

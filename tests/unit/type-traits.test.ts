@@ -11,7 +11,7 @@ test('the WASM module handles exactly the types ggml-types.ts marks as kernel ty
   const fromWasm = kernels.types.map((t) => t.id).sort((a, b) => a - b);
   const fromTs = GGML_TYPES.filter((t) => t.kernel).map((t) => t.id).sort((a, b) => a - b);
   assert.deepEqual(fromWasm, fromTs);
-  assert.equal(fromWasm.length, 15);
+  assert.ok(fromWasm.length >= 21, `${fromWasm.length} kernel types`); // at least the 21 of issue #8's kernel side
 });
 
 test('names, block sizes and bytes per block agree for every kernel type', () => {

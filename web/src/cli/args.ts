@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { QuantsmithError } from '../core/errors.ts';
 import { QUANTIZE_OPTION_TABLE } from '../core/quant/option-table.ts';
 import { parseOptionText } from '../core/quant/option-text.ts';
-import type { QuantizeOptions } from '../core/quant/options.ts';
+import { parseTensorTypeOption, type QuantizeOptions, type TensorTypeOverride } from '../core/quant/options.ts';
 import { UsageError } from './usage-error.ts';
 
 const OPTION_COLUMN = 34;
@@ -40,6 +40,8 @@ export interface QuantizeArgs {
   readonly threads?: number;
   /** the table's options (option-table.ts), parsed; the ftype is `type` */
   readonly options: Omit<QuantizeOptions, 'ftype'>;
+  /** --tensor-type and --tensor-type-file in the order given (a file's entries go where the file was named) */
+  readonly tensorTypeSequence: readonly ({ readonly override: TensorTypeOverride } | { readonly file: string })[];
   readonly dryRun: boolean;
 }
 
@@ -61,14 +63,14 @@ export function parseCli(argv: readonly string[]): CliArgs {
 
 function parse(args: readonly string[], options: NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>) {
   try {
-    return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
+    return parseArgs({ args: [...args], options, allowPositionals: true, strict: true, tokens: true });
   } catch (e) {
     throw new UsageError((e as Error).message.split('\n')[0]);
   }
 }
 
 function parseQuantize(args: readonly string[]): CliArgs {
-  const { values, positionals } = parse(args, {
+  const { values, positionals, tokens } = parse(args, {
     output: { type: 'string', short: 'o' },
     type: { type: 'string', short: 't' },
     threads: { type: 'string' },
@@ -100,6 +102,12 @@ function parseQuantize(args: readonly string[]): CliArgs {
     type,
     threads,
     options: tableOptionValues(values),
+    tensorTypeSequence: tokens.flatMap((tk): QuantizeArgs['tensorTypeSequence'][number][] => {
+      if (tk.kind !== 'option' || tk.value === undefined) return [];
+      if (tk.name === 'tensor-type') return [{ override: parseTensorTypeOption(tk.value) }];
+      if (tk.name === 'tensor-type-file') return [{ file: tk.value }];
+      return [];
+    }),
     dryRun,
   };
 }

@@ -1,6 +1,6 @@
 // The CLI twin's entry: parse, dispatch, and turn errors into one line and an exit status
 // (1: the input or the options are wrong or the run failed; 2: the command line itself is wrong; 130: interrupted).
-import { CancelledError, QuantsmithError } from '../core/errors.ts';
+import { CancelledError, oneLine, QuantsmithError } from '../core/errors.ts';
 import { FTYPES } from '../core/quant/ftypes.ts';
 import { parseCli, USAGE } from './args.ts';
 import { UsageError } from './usage-error.ts';
@@ -55,10 +55,12 @@ export async function main(argv: readonly string[], interrupted: AbortSignal = n
     const err = e as NodeJS.ErrnoException;
     if (err?.code && typeof err.message === 'string') {
       // file system errors (disk full, permission denied) are the user's to fix: one line, no stack
-      process.stderr.write(`quantsmith: ${err.message}\n`);
+      process.stderr.write(`quantsmith: ${oneLine(err.message)}\n`);
       return 1;
     }
-    process.stderr.write(`quantsmith: internal error: ${(e as Error)?.stack ?? e}\n`);
+    // one line like every other message; the stack only when asked for
+    process.stderr.write(`quantsmith: internal error: ${oneLine(e instanceof Error ? `${e.name}: ${e.message}` : String(e))}\n`);
+    if (process.env.QUANTSMITH_DEBUG && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
     return 1;
   }
 }

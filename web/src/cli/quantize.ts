@@ -1,11 +1,13 @@
 // `quantsmith quantize`: the same engine as the app, with a terminal progress bar and a one-line summary.
-import { realpath, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { QuantsmithError } from '../core/errors.ts';
 import { planOutput } from '../core/engine/plan-outputs.ts';
 import { runJob } from '../core/engine/run-job.ts';
 import { ggmlType } from '../core/quant/ggml-types.ts';
-import type { QuantizeOptions } from '../core/quant/options.ts';
+import { parseTensorTypeFile, type QuantizeOptions, type TensorTypeOverride } from '../core/quant/options.ts';
+import { readImatrix } from '../core/imatrix/read-imatrix.ts';
+import { openNodeFile } from '../io/node-file.ts';
 import { createNodeFileSink } from '../io/node-sink.ts';
 import { loadWasmModuleFromDisk } from '../io/node-wasm.ts';
 import { createNodePool } from '../workers/node-pool.ts';
@@ -18,8 +20,39 @@ export function optionsFromArgs(args: QuantizeArgs): QuantizeOptions {
   return { ftype: args.type, ...args.options };
 }
 
+/** --tensor-type-file entries read, in their place among the --tensor-type options. */
+async function withTensorTypeFiles(options: QuantizeOptions, args: QuantizeArgs): Promise<QuantizeOptions> {
+  if (!args.tensorTypeSequence.some((x) => 'file' in x)) return options;
+  const tensorTypes: TensorTypeOverride[] = [];
+  for (const item of args.tensorTypeSequence) {
+    if ('override' in item) tensorTypes.push(item.override);
+    else tensorTypes.push(...parseTensorTypeFile(await readTextFile(item.file), item.file));
+  }
+  return { ...options, tensorTypes };
+}
+
+async function readTextFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new QuantsmithError(`failed to open file '${path}': ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message}`);
+  }
+}
+
+/** The options with the --imatrix file read (refused with a one-line message when it is not a valid one). */
+async function withImatrix(options: QuantizeOptions): Promise<QuantizeOptions> {
+  if (options.imatrixFile === undefined) return options;
+  const src = await openNodeFile(options.imatrixFile);
+  try {
+    return { ...options, imatrix: await readImatrix(src) };
+  } finally {
+    await src.close?.();
+  }
+}
+
 export async function quantizeCommand(args: QuantizeArgs, out: (line: string) => void, interrupted: AbortSignal): Promise<void> {
-  const options = optionsFromArgs(args);
+  const options = await withImatrix(await withTensorTypeFiles(optionsFromArgs(args), args));
   const source = await openInput(args.input);
   try {
     const planned = planOutput(source, options);
@@ -30,6 +63,8 @@ export async function quantizeCommand(args: QuantizeArgs, out: (line: string) =>
         const to = ggmlType(t.outputType)?.name ?? String(t.outputType);
         out(`${t.name.padEnd(width)}  ${`[${t.shape.join(', ')}]`.padEnd(22)}  ${from.padEnd(7)} -> ${to}`);
       }
+      if (planned.plan.missingKernel) out(`note: ${planned.plan.missingKernel}`);
+      if (planned.plan.imatrixEntries > 0) out(`importance matrix: ${planned.plan.imatrixEntries} entries used`);
       out(`${args.type}: ${planned.size} bytes (${formatBytes(planned.size)}), ${percent(planned.size, source.sizeBytes)} of the ${formatBytes(source.sizeBytes)} source; nothing written (--dry-run)`);
       return;
     }

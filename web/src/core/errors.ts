@@ -1,5 +1,8 @@
 // Errors a user can act on: bad input files, impossible options. Their message is one line that names
 // the problem (and the byte offset where it applies); the CLI prints it without a stack trace, the app shows it.
+import { oneLine } from './message-text.ts';
+
+export { oneLine, quoted, quotedJson } from './message-text.ts';
 
 export class QuantsmithError extends Error {
   override readonly name = 'QuantsmithError';
@@ -8,7 +11,9 @@ export class QuantsmithError extends Error {
     /** byte offset in the input where the problem was found, when there is one */
     readonly offset?: number,
   ) {
-    super(offset === undefined ? message : `${message} (at offset ${offset})`);
+    // a last guard: whatever a message quotes from a file, it stays one short line
+    const line = oneLine(message);
+    super(offset === undefined ? line : `${line} (at offset ${offset})`);
   }
 }
 

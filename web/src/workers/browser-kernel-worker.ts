@@ -1,7 +1,15 @@
-// Web Worker entry: exposes the kernel service to the page through comlink.
+// Web Worker entry: exposes the kernel service to the page through comlink. init() answers only once the
+// worker holds its life lock, which lets the page notice if the worker ends (worker-life-lock.ts).
 import { expose } from 'comlink';
 import { createKernelService } from './kernel-service.ts';
-import { holdLifeLock, LIFE_LOCK_HELD } from './worker-life-lock.ts';
+import { holdLifeLock } from './worker-life-lock.ts';
 
-holdLifeLock(self.name, () => self.postMessage(LIFE_LOCK_HELD));
-expose(createKernelService());
+const lifeLock = holdLifeLock(self.name);
+const service = createKernelService();
+expose({
+  ...service,
+  async init(module: WebAssembly.Module) {
+    await lifeLock;
+    return service.init(module);
+  },
+});

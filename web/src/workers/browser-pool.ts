@@ -4,7 +4,7 @@ import { createPool, type KernelPool } from '../core/engine/pool.ts';
 import type { KernelWorkerApi } from '../core/engine/convert-task.ts';
 import { WorkerCrashedError } from '../core/errors.ts';
 import { WorkerDeath } from './worker-death.ts';
-import { isLifeLockHeld, watchLifeLock } from './worker-life-lock.ts';
+import { watchLifeLock } from './worker-life-lock.ts';
 
 export function createBrowserPool(wasm: WebAssembly.Module, size = navigator.hardwareConcurrency || 2): KernelPool {
   return createPool(size, async () => {
@@ -13,13 +13,10 @@ export function createBrowserPool(wasm: WebAssembly.Module, size = navigator.har
     const worker = new Worker(new URL('./browser-kernel-worker.ts', import.meta.url), { type: 'module', name });
     const api = wrap<KernelWorkerApi>(worker);
     const death = new WorkerDeath();
-    const ours = new AbortController();
     worker.addEventListener('error', (e) => death.died(new WorkerCrashedError(e.message || 'an error in the worker')));
-    // watched from the moment the worker holds its lock, so a worker that ends during init is seen too
-    worker.addEventListener('message', (e) => {
-      if (isLifeLockHeld(e.data)) watchLifeLock(name, ours.signal, () => death.died(new WorkerCrashedError('the worker ended')));
-    });
     await death.guard(api.init(wasm));
+    const ours = new AbortController();
+    watchLifeLock(name, ours.signal, () => death.died(new WorkerCrashedError('the worker ended')));
     return {
       convert: (task) => death.guard(api.convert(transfer(task, [task.src.buffer as ArrayBuffer]))),
       terminate: () => {

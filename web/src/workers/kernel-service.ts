@@ -12,7 +12,7 @@ export function createKernelService(): KernelWorkerApi {
     async convert(task: ConvertTask): Promise<ConvertResult> {
       if (!kernels) throw new Error('kernel worker used before init');
       // one copy of the rows in the heap serves every output type (already-quantized rows are widened once)
-      const out = kernels.quantizeRowsToTypes(task.srcType, task.src, task.dstTypes, task.nRows, task.nPerRow);
+      const out = kernels.quantizeRowsToTypes(task.srcType, task.src, task.dstTypes, task.nRows, task.nPerRow, task.importance);
       return transfer(out, out.map((b) => b.buffer as ArrayBuffer));
     },
   };

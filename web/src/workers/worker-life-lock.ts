@@ -3,28 +3,25 @@
 // as it lives; the browser releases a lock when its holder's global scope ends, however it ends, and the
 // page's request for the same lock is granted at that moment.
 
-/** What a worker posts once it holds its life lock (comlink ignores messages without an id). */
-export const LIFE_LOCK_HELD = Object.freeze({ quantsmithLifeLock: 'held' });
-
-export const isLifeLockHeld = (data: unknown): boolean =>
-  typeof data === 'object' && data !== null && (data as { quantsmithLifeLock?: unknown }).quantsmithLifeLock === 'held';
-
 /**
- * In the worker: hold the lock `name` until this worker ends; `onHeld` runs once it is held. The worker's
- * request and the page's travel by different channels, so the page must start watching only after
- * `onHeld` (else its request may be granted first and take a live worker for dead).
+ * In the worker: take the lock `name` and hold it until this worker ends; resolves once it is held. The
+ * worker must not answer the page before then: requests from the worker and from the page reach the lock
+ * manager by different routes, so only a granted lock is sure to be ahead of the page's request.
  */
-export function holdLifeLock(name: string, onHeld: () => void): void {
-  if (!navigator.locks) return;
-  void navigator.locks.request(name, () => {
-    onHeld();
-    return new Promise<never>(() => {});
+export function holdLifeLock(name: string): Promise<void> {
+  const locks = navigator.locks;
+  if (!locks) return Promise.resolve(); // no Web Locks: the page cannot watch either
+  return new Promise((held) => {
+    void locks.request(name, () => {
+      held();
+      return new Promise<never>(() => {});
+    });
   });
 }
 
 /**
  * In the page: calls `onEnd` when the worker holding `name` ends, unless `signal` aborts first (the page
- * ended it itself). Call it when the worker says it holds its lock (LIFE_LOCK_HELD).
+ * ended it itself). Call it only after the worker has said its lock is held.
  */
 export function watchLifeLock(name: string, signal: AbortSignal, onEnd: () => void): void {
   navigator.locks?.request(name, { signal }, () => onEnd()).catch(() => {}); // aborted: nothing to watch

@@ -10,6 +10,7 @@ import { BlobSource } from '../../io/blob-source.ts';
 import { createBrowserPool } from '../../workers/browser-pool.ts';
 import { KERNELS_WASM_URL } from '../../core/kernels/wasm-url.ts';
 import { toQuantizeOptions, type Preset } from '../presets/preset.ts';
+import { withImatrix, type ChosenImatrix } from '../model/imatrix-session.ts';
 
 export { runJob } from '../../core/engine/run-job.ts';
 
@@ -21,10 +22,14 @@ export type TypePlan =
   | { readonly ok: true; readonly size: number; readonly bitsPerWeight: number; readonly plan: QuantPlan }
   | { readonly ok: false; readonly reason: string };
 
-/** The exact output size (and bits per weight) of one type under the preset's options, or why it is refused. */
-export function planType(source: ModelSource, preset: Preset, ftype: string): TypePlan {
+/**
+ * The exact output size (and bits per weight) of one type under the preset's options (and the importance
+ * matrix, if one is chosen), or why it is refused (a type whose kernels this build lacks is refused too).
+ */
+export function planType(source: ModelSource, preset: Preset, ftype: string, imatrix: ChosenImatrix | null = null): TypePlan {
   try {
-    const planned = planOutput(source, toQuantizeOptions(preset, ftype));
+    const planned = planOutput(source, withImatrix(toQuantizeOptions(preset, ftype), imatrix));
+    if (planned.plan.missingKernel) return { ok: false, reason: planned.plan.missingKernel };
     let bytes = 0;
     let weights = 0;
     for (const t of planned.plan.tensors) {

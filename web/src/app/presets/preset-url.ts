@@ -2,6 +2,7 @@
 //   #type=Q4_K_M,Q8_0&pure&output-tensor-type=q6_K&tensor-type=attn_v%3Dq8_0&override-kv=general.name%3Dstr:x
 // The options are the option table's rows with a link key, in table order. Values are percent-encoded
 // without '+'-as-space, so regexes keep their '+'. Flags are bare words; repeatable options repeat.
+import { oneLine, quoted } from '../../core/errors.ts';
 import { PRESET_OPTION_ROWS } from '../../core/quant/option-table.ts';
 import { parseFtype } from '../../core/quant/ftypes.ts';
 import { checkPreset, optionValueText, presetValues, PresetError, type Preset, type UncheckedPreset } from './preset.ts';
@@ -37,7 +38,7 @@ export function decodePresetLink(fragment: string): LinkReading {
     return { kind: 'preset', preset };
   } catch (err) {
     const all = err instanceof PresetError ? [...problems, ...err.problems] : [...problems, String(err)];
-    return { kind: 'malformed', message: unique(all).join('; ') };
+    return { kind: 'malformed', message: oneLine(unique(all).join('; ')) };
   }
 }
 
@@ -78,13 +79,13 @@ export function readPresetLink(fragment: string): PartialLinkReading {
       if (field !== 'types' || items.length > 0) usable[field] = items;
     } else if (keep(field, value)) usable[field] = value;
   }
-  if (Array.isArray(usable.types)) {
-    const unmakeable = (usable.types as string[]).filter((t) => parseFtype(t).needsImatrix);
-    for (const t of unmakeable) problems.push(`type: ${parseFtype(t).name} needs an importance matrix, which the app does not take yet`);
-    usable.types = (usable.types as string[]).filter((t) => !unmakeable.includes(t));
-    if ((usable.types as string[]).length === 0) delete usable.types;
+  if (Array.isArray(usable.types) && usable.imatrixFile === undefined) {
+    // not a problem of the link, but not to be taken in silence either
+    for (const t of usable.types as string[]) {
+      if (parseFtype(t).needsImatrix) problems.push(`type: ${parseFtype(t).name} needs an importance matrix; open one beside the model`);
+    }
   }
-  return { kind: 'read', preset: checkPreset(usable as UncheckedPreset), problems: unique(problems) };
+  return { kind: 'read', preset: checkPreset(usable as UncheckedPreset), problems: unique(problems).map((p) => oneLine(p)) };
 }
 
 /** The fragment's fields as written (not yet checked), and the problems of its syntax; undefined when empty. */
@@ -102,17 +103,17 @@ function parseLinkFields(fragment: string): { raw: Record<string, unknown>; prob
     const key = dec(eq < 0 ? part : part.slice(0, eq));
     const value = eq < 0 ? undefined : dec(part.slice(eq + 1));
     if (key === undefined || (eq >= 0 && value === undefined)) {
-      problems.push(`'${part}' is not valid percent-encoding`);
+      problems.push(`${quoted(part)} is not valid percent-encoding`);
       continue;
     }
     const row = ROW_BY_KEY.get(key);
     if (key !== TYPES_KEY && !row) {
-      problems.push(`unknown option '${key}'`);
+      problems.push(`unknown option ${quoted(key)}`);
       continue;
     }
     if (!row?.repeatable) {
       if (seen.has(key)) {
-        problems.push(`option '${key}' is given twice`);
+        problems.push(`option ${quoted(key)} is given twice`);
         continue;
       }
       seen.add(key);
@@ -121,7 +122,7 @@ function parseLinkFields(fragment: string): { raw: Record<string, unknown>; prob
       raw.types = (value ?? '').split(',').filter((w) => w !== '');
     } else if (row.kind === 'flag') {
       const on = readFlag(value);
-      if (on === undefined) problems.push(`${key}: expected no value, got '${value}'`);
+      if (on === undefined) problems.push(`${key}: expected no value, got ${quoted(value ?? '')}`);
       else raw[row.field] = on;
     } else if (row.repeatable) {
       (raw[row.field] as string[]).push(value ?? '');

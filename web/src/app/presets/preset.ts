@@ -27,6 +27,8 @@ export interface Preset {
   readonly tensorTypes: readonly TensorTypeOverride[];
   /** --override-kv KEY=TYPE:VALUE, as written */
   readonly kvOverrides: readonly string[];
+  /** --imatrix: the importance matrix's file name; the file itself is opened beside the model */
+  readonly imatrixFile?: string;
 }
 
 const PRESET_ROWS = PRESET_OPTION_ROWS;
@@ -100,6 +102,10 @@ export function checkPreset(raw: UncheckedPreset, naming: FieldNaming = 'link'):
         break;
       case 'tensor-name':
         preset[row.field] = checkTexts(value, what, 'tensor names', problems, () => true);
+        break;
+      case 'file':
+        if (value !== undefined && typeof value !== 'string') problems.push(`${what}: expected a file name`);
+        preset[row.field] = typeof value === 'string' && value !== '' ? value : undefined;
         break;
     }
   }

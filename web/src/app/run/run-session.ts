@@ -8,6 +8,7 @@ import type { runJob } from '../../core/engine/run-job.ts';
 import { CancelledError } from '../../core/errors.ts';
 import type { ChosenOutput, NameOutputs } from '../../io/browser-pickers.ts';
 import { isPickerDismissed } from '../../io/browser-fs-types.ts';
+import { withImatrix, type ChosenImatrix } from '../model/imatrix-session.ts';
 import type { TypeOutlook } from '../plan/type-plans.ts';
 import { toQuantizeOptions, type Preset } from '../presets/preset.ts';
 import type { FloatOuttype } from './command-lines.ts';
@@ -24,6 +25,8 @@ export interface RunRequest {
   readonly plans: ReadonlyMap<string, TypeOutlook>;
   /** set for a Hugging Face folder: the float type it was converted to */
   readonly hfOuttype?: FloatOuttype;
+  /** the importance matrix chosen beside the model */
+  readonly imatrix?: ChosenImatrix | null;
 }
 
 export interface RunDeps {
@@ -78,7 +81,7 @@ export async function runOutputs(req: RunRequest, deps: RunDeps, abort: AbortCon
     jobStarted = true;
     const result = await deps.runJob(
       source,
-      types.map((t, k) => ({ options: toQuantizeOptions(preset, t), sink: sinks[k] })),
+      types.map((t, k) => ({ options: withImatrix(toQuantizeOptions(preset, t), req.imatrix ?? null), sink: sinks[k] })),
       pool,
       {
         signal: abort.signal,

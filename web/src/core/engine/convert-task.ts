@@ -10,6 +10,11 @@ export interface ConvertTask {
   readonly nPerRow: number;
   /** one ggml type per output that needs these rows converted */
   readonly dstTypes: readonly number[];
+  /**
+   * importance weights (nPerRow floats, applied to every row: ggml's quant_weights), or undefined for none.
+   * All rows of a task belong to one expert, whose slice of the tensor's weights this is.
+   */
+  readonly importance?: Float32Array;
 }
 
 /** One converted buffer per entry of dstTypes, in the same order. */

@@ -59,5 +59,6 @@ function conversionPlan(source: ModelSource, converted: ConvertedModel, options:
     alignment: layout.alignment,
     fallbackCount: 0,
     convertCount: tensors.filter((t) => t.convert).length,
+    imatrixEntries: 0,
   };
 }

@@ -8,6 +8,7 @@ import type { JobHooks, JobResult, OutputRequest } from './api.ts';
 import type { ModelSource, SourceTensor } from './model-source.ts';
 import type { KernelPool } from './pool.ts';
 import { planOutput, encodeOutputHeader, type PlannedLayout } from './plan-outputs.ts';
+import type { PlannedTensor } from '../quant/plan.ts';
 import { slabsOf, DEFAULT_SLAB_BYTES } from './chunking.ts';
 import { ProgressMeter } from './progress.ts';
 import { DEFAULT_QUEUED_BYTES, WriteQueue } from './write-queue.ts';
@@ -53,9 +54,10 @@ export async function runJob(
   try {
     // a refused plan aborts the sinks like any other failure: no output is left behind
     const planned = outputs.map((o) => planOutput(source, o.options));
+    for (const p of planned) if (p.plan.missingKernel) throw new QuantsmithError(p.plan.missingKernel);
     const passes = groupByOrder(planned);
     const byName = new Map(source.tensors.map((t) => [t.name, t]));
-    const outputTypes = planned.map((p) => new Map(p.plan.tensors.map((t) => [t.name, t.outputType])));
+    const outputTensors = planned.map((p) => new Map(p.plan.tensors.map((t) => [t.name, t])));
     const tensorCount = passes.reduce((n, p) => n + p.order.length, 0);
     const bytesTotal = passes.reduce((sum, p) => sum + p.order.reduce((s, name) => s + byName.get(name)!.byteLength, 0), 0);
     const meter = new ProgressMeter(bytesTotal, onProgress);
@@ -79,15 +81,15 @@ export async function runJob(
       };
       for (const name of pass.order) {
         const tensor = byName.get(name)!;
-        const outTypes = pass.outputs.map((k) => outputTypes[k].get(name)!);
+        const outs = pass.outputs.map((k) => outputTensors[k].get(name)!);
         const rows = tensorRows(tensor.shape);
-        const slabs = slabsOf(rows, tensor.byteLength / rows, slabBytes);
+        const slabs = slabsOf(rows, tensor.byteLength / rows, slabBytes, tensor.shape[1] ?? 1);
         for (let si = 0; si < slabs.length; si++) {
           throwIfAborted(signal);
           const { firstRow, rowCount } = slabs[si];
           const bytes = await tensor.readRows(firstRow, rowCount);
           throwIfAborted(signal);
-          const result = convertSlab(pool, tensor, bytes, rowCount, outTypes);
+          const result = convertSlab(pool, tensor, bytes, firstRow, rowCount, outs);
           result.catch(() => {}); // awaited, in order, by drainOne
           inFlight.push({ tensorNumber, tensorName: name, byteLength: bytes.byteLength, result, last: si === slabs.length - 1 });
           while (inFlight.length >= window) await drainOne();
@@ -125,21 +127,42 @@ export async function runJob(
   }
 }
 
-/** Converts one slab for every output. Outputs whose type is the source's get the bytes as they are (llama.cpp copies them). */
+/**
+ * Converts one slab for every output. Outputs whose type is the source's get the bytes as they are (llama.cpp
+ * copies them); the others go to the pool, one task per distinct set of importance weights.
+ */
 async function convertSlab(
   pool: KernelPool,
   tensor: SourceTensor,
   bytes: Uint8Array,
+  firstRow: number,
   rowCount: number,
-  outTypes: readonly number[],
+  outs: readonly PlannedTensor[],
 ): Promise<Uint8Array[]> {
-  const dstTypes = [...new Set(outTypes.filter((t) => t !== tensor.type))];
-  if (dstTypes.length === 0) return outTypes.map(() => bytes);
-  const copiedToo = outTypes.includes(tensor.type);
-  // the worker takes ownership of the buffer it gets; keep the original when some output copies it
-  const src = copiedToo || bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength ? bytes.slice() : bytes;
-  const converted = await pool.convert({ srcType: tensor.type, src, nRows: rowCount, nPerRow: tensor.shape[0], dstTypes });
-  return outTypes.map((t) => (t === tensor.type ? bytes : converted[dstTypes.indexOf(t)]));
+  const nPerRow = tensor.shape[0];
+  const groups = new Map<Float32Array | undefined, number[]>();
+  for (const o of outs) {
+    if (o.outputType === tensor.type) continue;
+    const g = groups.get(o.importance) ?? [];
+    if (!g.includes(o.outputType)) g.push(o.outputType);
+    groups.set(o.importance, g);
+  }
+  if (groups.size === 0) return outs.map(() => bytes);
+  // the worker takes ownership of the buffer it gets; keep the original when anything else needs it
+  const keep = groups.size > 1 || outs.some((o) => o.outputType === tensor.type) || bytes.byteOffset !== 0 ||
+    bytes.byteLength !== bytes.buffer.byteLength;
+  const expert = Math.floor(firstRow / Math.max(1, tensor.shape[1] ?? 1));
+  const converted = await Promise.all([...groups].map(async ([importance, dstTypes]) => {
+    const weights = importance?.subarray(expert * nPerRow, (expert + 1) * nPerRow);
+    const src = keep ? bytes.slice() : bytes;
+    const result = await pool.convert({ srcType: tensor.type, src, nRows: rowCount, nPerRow, dstTypes, ...(weights ? { importance: weights.slice() } : {}) });
+    return { importance, dstTypes, result };
+  }));
+  return outs.map((o) => {
+    if (o.outputType === tensor.type) return bytes;
+    const c = converted.find((x) => x.importance === o.importance)!;
+    return c.result[c.dstTypes.indexOf(o.outputType)];
+  });
 }
 
 /** Outputs grouped by their tensor order, first appearance first. */

@@ -9,7 +9,8 @@ import { QuantsmithError } from '../errors.ts';
 
 /**
  * How a type's quantizer treats importance weights (an imatrix's per-column values):
- * - `ignored`: ggml's quantizer ignores them (F32, F16, BF16, Q8_0); passing them changes nothing
+ * - `ignored`: ggml's quantizer ignores them (F32, F16, BF16, Q8_0, TQ1_0, TQ2_0, MXFP4, NVFP4, Q1_0, Q2_0);
+ *   passing them changes nothing
  * - `used`: used when given, the plain quantizer otherwise
  * - `required`: ggml refuses to quantize without them (ggml_quantize_requires_imatrix)
  * - `pending`: ggml uses them but Quantsmith's weighted path is not written yet; passing them throws

@@ -46,12 +46,12 @@ export const GGML_TYPES: readonly GgmlTypeTraits[] = Object.freeze([
   t(28, 'f64', 1, 8, false, false),
   t(29, 'iq1_m', 256, 56, true, false),
   t(30, 'bf16', 1, 2, false, true),
-  t(34, 'tq1_0', 256, 54, true, false),
-  t(35, 'tq2_0', 256, 66, true, false),
-  t(39, 'mxfp4', 32, 17, true, false),
-  t(40, 'nvfp4', 64, 36, true, false),
-  t(41, 'q1_0', 128, 18, true, false),
-  t(42, 'q2_0', 64, 18, true, false),
+  t(34, 'tq1_0', 256, 54, true, true),
+  t(35, 'tq2_0', 256, 66, true, true),
+  t(39, 'mxfp4', 32, 17, true, true),
+  t(40, 'nvfp4', 64, 36, true, true),
+  t(41, 'q1_0', 128, 18, true, true),
+  t(42, 'q2_0', 64, 18, true, true),
 ]);
 
 /** GGML_TYPE_COUNT: llama.cpp's "not set" value for output/token-embedding type parameters */

@@ -1,7 +1,7 @@
 // The few hyperparameters llama.cpp's quantization rules depend on, read the way its model loader
 // reads them: typed getters that refuse a wrong value type, and --override-kv values taking the place
 // of the file's (llama_model_quantize hands the overrides to the loader as well as to the output).
-import { QuantsmithError } from '../errors.ts';
+import { QuantsmithError, quoted } from '../errors.ts';
 import { GgufValueType, type GgufArray, type GgufKV } from '../formats/gguf/model.ts';
 import { KNOWN_ARCHITECTURES } from './known-architectures.ts';
 import type { KvOverride } from './options.ts';
@@ -98,7 +98,7 @@ export function readQuantHparams(metadata: readonly GgufKV[], overrides: readonl
   const view = new LoaderView(metadata, overrides);
   const arch = view.str('general.architecture');
   if (arch === undefined) throw new QuantsmithError('llama.cpp cannot load this model: key not found in model: general.architecture');
-  if (!KNOWN_ARCHITECTURES.has(arch)) throw new QuantsmithError(`llama.cpp cannot load this model: unknown model architecture: '${arch}'`);
+  if (!KNOWN_ARCHITECTURES.has(arch)) throw new QuantsmithError(`llama.cpp cannot load this model: unknown model architecture: ${quoted(arch)}`);
   const nLayer = view.u32(`${arch}.block_count`, true) as number;
   if (nLayer <= 0 || nLayer > MAX_LAYERS) {
     throw new QuantsmithError(`llama.cpp cannot load this model: ${arch}.block_count is ${nLayer}, expected 1 to ${MAX_LAYERS}`);

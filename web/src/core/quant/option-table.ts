@@ -15,7 +15,9 @@ export type OptionKind =
   /** KEY=TYPE:VALUE */
   | 'kv-override'
   /** a substring of tensor names */
-  | 'tensor-name';
+  | 'tensor-name'
+  /** a file's path (the CLI reads it; the name as given is what the output records) */
+  | 'file';
 
 /** How the app's Advanced panel edits the option ('none': the app does not offer it). */
 export type OptionEditor = 'checkbox' | 'type-select' | 'tensor-type-rows' | 'kv-rows' | 'none';
@@ -64,9 +66,14 @@ export const QUANTIZE_OPTION_TABLE: readonly QuantizeOptionRow[] = Object.freeze
     label: 'Pure', hint: "no k-quant mixture: every tensor in the type's default", needsQuantizerPass: true,
   },
   {
+    // a preset names the file (the app asks for it); the matrix itself is never part of a link
+    field: 'imatrixFile', flag: '--imatrix', kind: 'file', repeatable: false, metavar: 'FILE',
+    help: 'importance matrix for the quantizer: the GGUF imatrix llama-imatrix writes, or a legacy .dat', link: 'imatrix', editor: 'none',
+    label: 'Importance matrix', needsQuantizerPass: true,
+  },
+  {
     field: 'includeWeights', flag: '--include-weights', kind: 'tensor-name', repeatable: true, metavar: 'NAME',
-    help: 'use the importance matrix only for tensors whose name contains NAME (repeatable;\n' +
-      'accepted as llama-quantize does, no effect without an importance matrix)', editor: 'none',
+    help: 'use the importance matrix only for tensors whose name contains NAME (repeatable)', editor: 'none',
     label: 'Include weights', needsQuantizerPass: false,
   },
   {
@@ -90,6 +97,11 @@ export const QUANTIZE_OPTION_TABLE: readonly QuantizeOptionRow[] = Object.freeze
     help: 'type for tensors whose name matches REGEX (repeatable, first match wins)', link: 'tensor-type',
     editor: 'tensor-type-rows', label: 'Per-tensor types', hint: '--tensor-type REGEX=TYPE, first match wins',
     needsQuantizerPass: true,
+  },
+  {
+    field: 'tensorTypeFiles', flag: '--tensor-type-file', kind: 'file', repeatable: true, metavar: 'FILE',
+    help: 'REGEX=T entries separated by spaces or newlines, read as if each were a --tensor-type here (repeatable)',
+    editor: 'none', label: 'Tensor type files', needsQuantizerPass: true,
   },
   {
     field: 'kvOverrides', flag: '--override-kv', kind: 'kv-override', repeatable: true, metavar: 'KEY=TYPE:VALUE',

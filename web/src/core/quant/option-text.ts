@@ -11,6 +11,7 @@ export function parseOptionText(kind: Exclude<OptionKind, 'flag'>, text: string)
       return parseKvOverrideOption(text);
     case 'ggml-type':
     case 'tensor-name':
+    case 'file':
       return text;
   }
 }

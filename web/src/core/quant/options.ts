@@ -1,6 +1,7 @@
 // What a user asks of the quantizer, mirroring llama-quantize's options, and parsers for the
 // command-line / URL spellings of the compound ones (`--tensor-type REGEX=TYPE`, `--override-kv KEY=TYPE:VALUE`).
 import { QuantsmithError } from '../errors.ts';
+import type { ImportanceMatrix } from '../imatrix/imatrix.ts';
 import { ggmlTypeByName, type GgmlTypeTraits } from './ggml-types.ts';
 
 export interface TensorTypeOverride {
@@ -27,15 +28,21 @@ export interface QuantizeOptions {
   readonly leaveOutputTensor?: boolean;
   /** --pure: no k-quant mixture, every quantizable tensor gets the ftype's default type */
   readonly pure?: boolean;
-  /** --tensor-type, in order */
+  /** --tensor-type, in order (the entries of --tensor-type-file files included where they were given) */
   readonly tensorTypes?: readonly TensorTypeOverride[];
+  /** --tensor-type-file: the files' names, for the record; their entries are in tensorTypes */
+  readonly tensorTypeFiles?: readonly string[];
   /** --override-kv, in order */
   readonly kvOverrides?: readonly KvOverride[];
   /** --allow-requantize: accept inputs whose tensors are already quantized */
   readonly allowRequantize?: boolean;
+  /** --imatrix: the importance matrix file's name as given (written to quantize.imatrix.file) */
+  readonly imatrixFile?: string;
+  /** the importance matrix read from that file (read-imatrix.ts); required with imatrixFile */
+  readonly imatrix?: ImportanceMatrix;
   /**
-   * --include-weights / --exclude-weights only filter importance-matrix entries; Quantsmith has no
-   * importance matrix, so, as in llama-quantize without --imatrix, they change nothing. Giving both is refused.
+   * --include-weights / --exclude-weights filter the importance matrix's entries by substring of the
+   * tensor name (without an importance matrix, as in llama-quantize, they change nothing). Both at once are refused.
    */
   readonly includeWeights?: readonly string[];
   readonly excludeWeights?: readonly string[];
@@ -63,6 +70,21 @@ export function parseTensorTypeOption(text: string): TensorTypeOverride {
   if (typeWord.length === 0) throw new QuantsmithError(`malformed tensor type '${text}': missing quantization type`);
   const type = parseGgmlTypeName(typeWord, `tensor type '${text}'`);
   return { pattern: text.slice(0, eq).toLowerCase(), type: type.name };
+}
+
+/**
+ * A --tensor-type-file's text as llama-quantize reads it: REGEX=TYPE entries separated by white space, each
+ * parsed as --tensor-type parses it. `file` names the file in messages.
+ */
+export function parseTensorTypeFile(text: string, file: string): TensorTypeOverride[] {
+  return text.split(/[ \t\n\v\f\r]+/).filter((w) => w !== '').map((word) => {
+    try {
+      return parseTensorTypeOption(word);
+    } catch (e) {
+      if (e instanceof QuantsmithError) throw new QuantsmithError(`${file}: ${e.message}`);
+      throw e;
+    }
+  });
 }
 
 const INT_TEXT = /^[+-]?\d+$/;

@@ -5,9 +5,11 @@
 // Copy vs convert: when a tensor's output type equals its source type, llama.cpp copies its bytes
 // unchanged (no dequantize/quantize round trip, no requantize check); otherwise it converts the rows to
 // F32 and quantizes them. That choice belongs to the engine; `PlannedTensor.convert` reports it.
-import { QuantsmithError } from '../errors.ts';
+import { QuantsmithError, quoted } from '../errors.ts';
 import type { GgufKV } from '../formats/gguf/model.ts';
 import { GGUF_DEFAULT_ALIGNMENT } from '../formats/gguf/model.ts';
+import { checkImatrixAgainstModel } from '../imatrix/check-imatrix.ts';
+import { imatrixOverrides, quantizeWeights, type QuantizeWeights } from '../imatrix/quantize-weights.ts';
 import { parseFtype, type LlamaFtype } from './ftypes.ts';
 import { GgmlType, ggmlType, rowBytes } from './ggml-types.ts';
 import { MixtureState } from './mixture-rules.ts';
@@ -44,6 +46,11 @@ export interface PlannedTensor {
   readonly outputBytes: number;
   /** offset of the data from the start of the output's data section */
   readonly offset: number;
+  /**
+   * The importance weights its conversion uses (ne0 × experts floats; expert e's rows use the ne0 values
+   * from e × ne0), or undefined for none.
+   */
+  readonly importance?: Float32Array;
 }
 
 export interface QuantPlan {
@@ -63,6 +70,13 @@ export interface QuantPlan {
   readonly fallbackCount: number;
   /** tensors converted (not copied) */
   readonly convertCount: number;
+  /** entries of the importance matrix used (after --include-weights / --exclude-weights); 0 without one */
+  readonly imatrixEntries: number;
+  /**
+   * Why Quantsmith cannot write this output yet (a type its kernels lack), or undefined. The plan (header,
+   * sizes, --dry-run) is complete either way; a job refuses the output with this message.
+   */
+  readonly missingKernel?: string;
 }
 
 function typeName(id: number): string {
@@ -72,13 +86,16 @@ function typeName(id: number): string {
 /** i-quants of 3 bits or fewer: llama.cpp refuses to quantize to them without an importance matrix */
 const IMATRIX_TYPES: readonly number[] = [GgmlType.IQ3_XXS, GgmlType.IQ2_XXS, GgmlType.IQ2_XS, GgmlType.IQ2_S, GgmlType.IQ1_M, GgmlType.IQ1_S];
 
-/** A type named in an option: refused up front when Quantsmith cannot produce it. */
+/** ggml types llama.cpp cannot quantize to either (activation and integer types): no file can hold them */
+const NEVER_WRITTEN: readonly number[] = [GgmlType.Q8_1, GgmlType.Q8_K, GgmlType.I8, GgmlType.I16, GgmlType.I32, GgmlType.I64, GgmlType.F64];
+
+/**
+ * A type named in an option: refused up front when no quantizer can produce it. One llama.cpp writes but
+ * Quantsmith has no kernel for yet is planned like any other and named by the plan's missingKernel.
+ */
 function producibleType(name: string, what: string): number {
   const t = parseGgmlTypeName(name, what);
-  if (IMATRIX_TYPES.includes(t.id)) {
-    throw new QuantsmithError(`${what}: type ${t.name} requires an importance matrix, which Quantsmith does not support`);
-  }
-  if (!t.kernel) throw new QuantsmithError(`${what}: Quantsmith cannot produce type ${t.name}`);
+  if (NEVER_WRITTEN.includes(t.id)) throw new QuantsmithError(`${what}: Quantsmith cannot produce type ${t.name}`);
   return t.id;
 }
 
@@ -106,10 +123,45 @@ function checkKvOverrides(overrides: readonly KvOverride[]): void {
 }
 
 /** llama.cpp's tensor_requires_imatrix: i-quants of 3 bits or fewer, and Q2_K in a Q2_K_S file. */
-function requiresImatrix(name: string, type: number, ftype: LlamaFtype): boolean {
+function requiresImatrix(name: string, type: number, ftypeId: number): boolean {
   if (isTokenEmbedding(name) || isOutputWeight(name)) return false;
-  return IMATRIX_TYPES.includes(type) || (type === GgmlType.Q2_K && ftype.name === 'Q2_K_S');
+  return IMATRIX_TYPES.includes(type) || (type === GgmlType.Q2_K && ftypeId === Q2_K_S);
 }
+
+const Q2_K_S = 21;
+/** llama.cpp marks a file type it guessed from the tensors (no general.file_type) with this bit */
+const LLAMA_FTYPE_GUESSED = 1024;
+
+/**
+ * The model loader's file type (what COPY writes): general.file_type when the input has it, else guessed
+ * from the most common tensor type (the first to reach the highest count, in the loader's order).
+ */
+function loaderFtype(model: PlanInput, ordered: readonly PlanInputTensor[]): number {
+  const kv = model.metadata.find((x) => x.key === 'general.file_type');
+  if (kv && (typeof kv.value === 'number' || typeof kv.value === 'bigint')) return Number(BigInt.asUintN(32, BigInt(kv.value)));
+  const counts = new Map<number, number>();
+  let best = GgmlType.F32 as number;
+  let bestCount = 0;
+  for (const t of ordered) {
+    const n = (counts.get(t.type) ?? 0) + 1;
+    counts.set(t.type, n);
+    if (n > bestCount) {
+      bestCount = n;
+      best = t.type;
+    }
+  }
+  return (GUESSED_FTYPE.get(best) ?? 0) | LLAMA_FTYPE_GUESSED;
+}
+
+/** llama_model_loader's guess of the ftype from the most common tensor type (anything else: ALL_F32). */
+const GUESSED_FTYPE: ReadonlyMap<number, number> = new Map([
+  [GgmlType.F32, 0], [GgmlType.F16, 1], [GgmlType.BF16, 32], [GgmlType.Q4_0, 2], [GgmlType.Q4_1, 3],
+  [GgmlType.Q5_0, 8], [GgmlType.Q5_1, 9], [GgmlType.Q8_0, 7], [GgmlType.Q2_K, 10], [GgmlType.Q3_K, 12],
+  [GgmlType.Q4_K, 15], [GgmlType.Q5_K, 17], [GgmlType.Q6_K, 18], [GgmlType.TQ1_0, 36], [GgmlType.TQ2_0, 37],
+  [GgmlType.IQ2_XXS, 19], [GgmlType.IQ2_XS, 20], [GgmlType.IQ2_S, 28], [GgmlType.IQ3_XXS, 23], [GgmlType.IQ1_S, 24],
+  [GgmlType.IQ1_M, 31], [GgmlType.IQ4_NL, 25], [GgmlType.IQ4_XS, 30], [GgmlType.IQ3_S, 26], [GgmlType.NVFP4, 39],
+  [GgmlType.Q1_0, 40], [GgmlType.Q2_0, 41],
+]);
 
 /** Types Quantsmith can read rows of as F32 (llama.cpp's dequantize step, which also accepts F32 as is). */
 function canReadAsF32(type: number): boolean {
@@ -135,11 +187,13 @@ export function planQuantization(model: PlanInput, options: QuantizeOptions): Qu
     tensorTypes: compileTensorTypes(options),
   };
   const quantizeOutputTensor = !(options.leaveOutputTensor ?? false);
+  const imatrix = importanceFor(model, options);
+  const hasImatrix = imatrix !== undefined && imatrix.byTensor.size > 0;
 
   // loading the model (llama.cpp reads its hyperparameters with the overrides applied)
   const hparams = readQuantHparams(model.metadata, kvOverrides);
   for (const t of model.tensors) {
-    if (ggmlType(t.type) === undefined) throw new QuantsmithError(`tensor '${t.name}' has unknown ggml type ${t.type}`);
+    if (ggmlType(t.type) === undefined) throw new QuantsmithError(`tensor ${quoted(t.name)} has unknown ggml type ${t.type}`);
   }
   const alignmentKV = model.metadata.find((kv) => kv.key === 'general.alignment');
   if (alignmentKV !== undefined && alignmentKV.value !== GGUF_DEFAULT_ALIGNMENT) {
@@ -147,21 +201,26 @@ export function planQuantization(model: PlanInput, options: QuantizeOptions): Qu
       `general.alignment is ${String(alignmentKV.value)}: llama.cpp would copy it but write ${GGUF_DEFAULT_ALIGNMENT}-byte aligned data, a file that contradicts itself`,
     );
   }
-  const metadata = outputMetadata(model.metadata, ftype.id, kvOverrides);
 
   const ordered = sortLikeLlamaLoader(model.tensors);
+  // COPY writes the input's own file type; nothing is quantized
+  const ftypeId = ftype.onlyCopy ? loaderFtype(model, ordered) : ftype.id;
+  const imatrixKvs = hasImatrix ? imatrixOverrides(imatrix, options.imatrixFile ?? '') : [];
+  const metadata = outputMetadata(model.metadata, ftypeId, [...kvOverrides, ...imatrixKvs]);
+
   const categories = ordered.map((t) => tensorCategory(t.name));
-  const state = new MixtureState(hparams, categories);
+  const state = new MixtureState(hparams, categories, hasImatrix);
 
   // first pass (llama.cpp's preliminary loop): every type, and the importance-matrix refusal
   let fallbackCount = 0;
+  const quantizable = ordered.map((t) => !ftype.onlyCopy && allowsQuantization(t.name, t.shape, quantizeOutputTensor));
   const outputTypes = ordered.map((t, i) => {
-    if (!allowsQuantization(t.name, t.shape, quantizeOutputTensor)) return t.type;
-    const choice = chooseTensorType(state, request, t.name, t.shape[0], categories[i]);
+    if (!quantizable[i]) return t.type;
+    const choice = chooseTensorType(state, request, t.name, t.shape, categories[i]);
     if (choice.fellBack) fallbackCount++;
-    if (requiresImatrix(t.name, choice.type, ftype)) {
+    if (!hasImatrix && requiresImatrix(t.name, choice.type, ftypeId)) {
       throw new QuantsmithError(
-        `this quantization requires an importance matrix (tensor ${t.name} would be ${typeName(choice.type)}), which Quantsmith does not support`,
+        `this quantization requires an importance matrix (--imatrix): tensor ${t.name} would be ${typeName(choice.type)}`,
       );
     }
     return choice.type;
@@ -170,12 +229,19 @@ export function planQuantization(model: PlanInput, options: QuantizeOptions): Qu
   // second pass (llama.cpp's main loop): what converting each tensor needs
   let offset = 0;
   let convertCount = 0;
+  let missingKernel: string | undefined;
   const tensors = ordered.map((t, i): PlannedTensor => {
     const outputType = outputTypes[i];
     const convert = outputType !== t.type;
+    let importance: Float32Array | undefined;
     if (convert) {
       convertCount++;
       checkConversion(t, outputType, options.allowRequantize ?? false);
+      missingKernel ??= kernelProblem(t, outputType, ftype.name);
+      if (hasImatrix) importance = tensorImportance(imatrix, t);
+      if (!importance && requiresImatrix(t.name, outputType, ftypeId)) {
+        throw new QuantsmithError(`Missing importance matrix for tensor ${t.name} in a very low-bit quantization`);
+      }
     }
     const rows = t.shape.slice(1).reduce((a, b) => a * b, 1);
     const outputBytes = rows * rowBytes(ggmlType(outputType)!, t.shape[0]);
@@ -187,29 +253,63 @@ export function planQuantization(model: PlanInput, options: QuantizeOptions): Qu
       convert,
       outputBytes,
       offset,
+      ...(importance ? { importance } : {}),
     };
     offset += padTo(outputBytes, GGUF_DEFAULT_ALIGNMENT);
     return planned;
   });
 
-  return { ftype, metadata, tensors, version: 3, alignment: GGUF_DEFAULT_ALIGNMENT, fallbackCount, convertCount };
+  return {
+    ftype, metadata, tensors, version: 3, alignment: GGUF_DEFAULT_ALIGNMENT, fallbackCount, convertCount,
+    imatrixEntries: hasImatrix ? imatrix.byTensor.size : 0,
+    ...(missingKernel ? { missingKernel } : {}),
+  };
+}
+
+/** The importance weights for the request, checked against the model; undefined without --imatrix. */
+function importanceFor(model: PlanInput, options: QuantizeOptions): QuantizeWeights | undefined {
+  if (options.imatrix === undefined) {
+    if (options.imatrixFile !== undefined) {
+      throw new QuantsmithError(`the importance matrix ${options.imatrixFile} is named but was not opened: open it beside the model`);
+    }
+    return undefined;
+  }
+  checkImatrixAgainstModel(options.imatrix, model.tensors);
+  return quantizeWeights(options.imatrix, options.includeWeights, options.excludeWeights);
+}
+
+/**
+ * A tensor's weights as llama.cpp looks them up: none when the file has no entry for it; an entry of
+ * another length than ne0 × experts is refused (llama.cpp skips token_embd's, which never matches).
+ */
+function tensorImportance(imatrix: QuantizeWeights, t: PlanInputTensor): Float32Array | undefined {
+  const values = imatrix.byTensor.get(t.name);
+  if (!values) return undefined;
+  const expected = t.shape[0] * (t.shape[2] ?? 1);
+  if (values.length === expected) return values;
+  if (isTokenEmbedding(t.name)) return undefined;
+  throw new QuantsmithError(`imatrix size ${values.length} is different from tensor size ${expected} for ${t.name}`);
+}
+
+/** Why Quantsmith cannot write this conversion yet, or undefined. */
+function kernelProblem(t: PlanInputTensor, outputType: number, ftypeName: string): string | undefined {
+  const target = ggmlType(outputType)!;
+  if (target.kernel) return undefined;
+  return `Quantsmith cannot write ${ftypeName} yet: it has no kernel for type ${target.name} (tensor ${t.name})`;
 }
 
 function checkConversion(t: PlanInputTensor, outputType: number, allowRequantize: boolean): void {
   const source = ggmlType(t.type)!;
   if (source.quantized && !allowRequantize) {
-    throw new QuantsmithError(`requantizing from type ${source.name} is disabled (tensor ${t.name}; use allow-requantize)`);
+    throw new QuantsmithError(`requantizing from type ${source.name} is disabled (tensor ${quoted(t.name)}; use allow-requantize)`);
   }
   if (!source.quantized && ![GgmlType.F32, GgmlType.F16, GgmlType.BF16].includes(source.id as 0 | 1 | 30)) {
-    throw new QuantsmithError(`cannot dequantize/convert tensor type ${source.name} (tensor ${t.name})`);
+    throw new QuantsmithError(`cannot dequantize/convert tensor type ${source.name} (tensor ${quoted(t.name)})`);
   }
   if (!canReadAsF32(t.type)) {
-    throw new QuantsmithError(`tensor ${t.name}: Quantsmith cannot dequantize type ${source.name}`);
+    throw new QuantsmithError(`tensor ${quoted(t.name)}: Quantsmith cannot dequantize type ${source.name}`);
   }
   const target = ggmlType(outputType)!;
-  if (!target.kernel) {
-    throw new QuantsmithError(`tensor ${t.name}: Quantsmith cannot quantize to type ${target.name}`);
-  }
   if (t.shape[0] % target.blockSize !== 0) {
     // llama.cpp would stop on an assertion here (only an explicit output/token-embedding type can get this far)
     throw new QuantsmithError(

@@ -1,7 +1,7 @@
 // When a tensor's row length is not a multiple of the chosen type's block size, llama.cpp falls back
 // to a type with smaller blocks (Q4_K → Q5_0, Q6_K → Q8_0, …), and to F16 when even 32 does not divide
 // the row. Each fallback is counted ("N of M tensor(s) required fallback quantization").
-import { QuantsmithError } from '../errors.ts';
+import { QuantsmithError, quoted } from '../errors.ts';
 import { GgmlType, ggmlType } from './ggml-types.ts';
 
 const FALLBACK: ReadonlyMap<number, number> = new Map([
@@ -29,7 +29,7 @@ export function shapeFallback(rowLength: number, type: number, tensorName: strin
   if (fallback === undefined) {
     // a 32-block (or smaller) type has no smaller-block sibling: it goes to F16 below
     if (blockSize > 32) {
-      throw new QuantsmithError(`no tensor type fallback is defined for type ${ggmlType(type)!.name} (tensor ${tensorName})`);
+      throw new QuantsmithError(`no tensor type fallback is defined for type ${ggmlType(type)!.name} (tensor ${quoted(tensorName)})`);
     }
     fallback = type;
   }

@@ -26,8 +26,9 @@ export interface TypeChoice {
 
 /** For a tensor that may be quantized (tensor-roles.ts allowsQuantization). */
 export function chooseTensorType(
-  state: MixtureState, req: TypeRequest, name: string, rowLength: number, category: TensorCategory,
+  state: MixtureState, req: TypeRequest, name: string, shape: readonly number[], category: TensorCategory,
 ): TypeChoice {
+  const rowLength = shape[0];
   const search = (re: RegExp): boolean => {
     re.lastIndex = 0;
     return re.test(name);
@@ -45,6 +46,6 @@ export function chooseTensorType(
   let type = req.defaultType;
   const manual = req.tensorTypes.find((o) => search(o.regex));
   if (manual) type = manual.type;
-  else if (!req.pure) type = mixtureType(state, req.ftype, type, { name, rowLength, category }, req.outputTensorType);
+  else if (!req.pure) type = mixtureType(state, req.ftype, type, { name, rowLength, experts: shape[2] ?? 1, category }, req.outputTensorType);
   return shapeFallback(rowLength, type, name);
 }

@@ -1,5 +1,5 @@
 // Looking up metadata by key, with typed getters that explain a wrong type instead of returning garbage.
-import { QuantsmithError } from '../../errors.ts';
+import { QuantsmithError, quoted } from '../../errors.ts';
 import { GgufValueType, type GgufArray, type GgufKV, type GgufValue } from './model.ts';
 import { ggufValueTypeName } from './value-types.ts';
 
@@ -16,7 +16,7 @@ function wrongType(kv: GgufKV, expected: string): QuantsmithError {
   const actual = kv.type === GgufValueType.ARRAY
     ? `array of ${ggufValueTypeName((kv.value as GgufArray).itemType)}`
     : ggufValueTypeName(kv.type);
-  return new QuantsmithError(`metadata key '${kv.key}' is ${actual}, expected ${expected}`);
+  return new QuantsmithError(`metadata key ${quoted(kv.key)} is ${actual}, expected ${expected}`);
 }
 
 const NUMERIC = new Set<number>([

@@ -2,7 +2,7 @@
 // llama.cpp's gguf.cpp makes when it opens a file, each reported as a one-line QuantsmithError with the
 // byte offset of the field at fault. Tensor data is not read, only checked to lie inside the file.
 import type { ByteSource } from '../../byte-source.ts';
-import { QuantsmithError } from '../../errors.ts';
+import { QuantsmithError, quoted } from '../../errors.ts';
 import { ggmlType } from '../../quant/ggml-types.ts';
 import { ByteCursor } from './byte-cursor.ts';
 import {
@@ -25,6 +25,8 @@ const MAX_ARRAY_ELEMENTS = 1024 * 1024 * 1024;
 const MIN_KV_BYTES = 8 + 1 + 4 + 1;
 /** fewest bytes of one tensor info: name length, dimension count, type, offset */
 const MIN_TENSOR_INFO_BYTES = 8 + 4 + 4 + 8;
+/** bytes of an over-long string read for the excerpt in its message */
+const EXCERPT_BYTES = 48;
 
 export interface ReadGgufOptions {
   /** bytes fetched per source read (default 1 MiB) */
@@ -47,12 +49,12 @@ export async function readGgufHeader(src: ByteSource, options: ReadGgufOptions =
     const at = cur.position;
     const key = await readString(cur, `key of metadata entry ${i}`);
     if (key.length === 0) throw new QuantsmithError(`metadata entry ${i} has an empty key`, at);
-    if (keys.has(key)) throw new QuantsmithError(`duplicate metadata key '${key}'`, at);
+    if (keys.has(key)) throw new QuantsmithError(`duplicate metadata key ${quoted(key)}`, at);
     keys.add(key);
     const typeAt = cur.position;
     const type = await cur.i32();
     if (!isGgufValueType(type)) {
-      throw new QuantsmithError(`metadata key '${key}' has unknown value type ${type}`, typeAt);
+      throw new QuantsmithError(`metadata key ${quoted(key)} has unknown value type ${type}`, typeAt);
     }
     metadata.push({ key, type, value: await readValue(cur, type, key) });
     kvOffsets.push(at);
@@ -132,9 +134,11 @@ async function readCount(cur: ByteCursor, what: string, minBytesEach: number): P
   return Number(n);
 }
 
-async function readString(cur: ByteCursor, what: string): Promise<string> {
-  const fast = cur.stringInWindow();
-  if (fast !== undefined) return fast;
+async function readString(cur: ByteCursor, what: string, maxBytes?: number): Promise<string> {
+  if (maxBytes === undefined) {
+    const fast = cur.stringInWindow();
+    if (fast !== undefined) return fast;
+  }
   const at = cur.position;
   const n = await cur.u64();
   if (n > BigInt(cur.remaining) || n > BigInt(MAX_STRING_LENGTH)) {
@@ -143,7 +147,19 @@ async function readString(cur: ByteCursor, what: string): Promise<string> {
       at,
     );
   }
+  if (maxBytes !== undefined && n > BigInt(maxBytes)) {
+    // only a short excerpt is read: the message needs no more, and the declared length may be huge
+    const excerpt = await cur.text(Math.min(Number(n), 2 * EXCERPT_BYTES));
+    throw new StringTooLong(excerpt, Number(n), at);
+  }
   return cur.text(Number(n));
+}
+
+/** A string whose declared length is over the limit its field allows. */
+class StringTooLong extends Error {
+  constructor(readonly excerpt: string, readonly declaredBytes: number, readonly at: number) {
+    super('string too long');
+  }
 }
 
 async function readValue(cur: ByteCursor, type: GgufValueType, key: string): Promise<GgufValue> {
@@ -156,7 +172,7 @@ async function readValue(cur: ByteCursor, type: GgufValueType, key: string): Pro
     case GgufValueType.INT32: return cur.i32();
     case GgufValueType.FLOAT32: return cur.f32();
     case GgufValueType.BOOL: return (await cur.i8()) !== 0;
-    case GgufValueType.STRING: return readString(cur, `metadata key '${key}'`);
+    case GgufValueType.STRING: return readString(cur, `metadata key ${quoted(key)}`);
     case GgufValueType.UINT64: return cur.u64();
     case GgufValueType.INT64: return cur.i64();
     case GgufValueType.FLOAT64: return cur.f64();
@@ -168,14 +184,14 @@ async function readArray(cur: ByteCursor, key: string): Promise<GgufArray> {
   const typeAt = cur.position;
   const itemType = await cur.i32();
   if (!isGgufValueType(itemType)) {
-    throw new QuantsmithError(`metadata key '${key}' is an array of unknown value type ${itemType}`, typeAt);
+    throw new QuantsmithError(`metadata key ${quoted(key)} is an array of unknown value type ${itemType}`, typeAt);
   }
   const countAt = cur.position;
   const count = await cur.u64();
   const fit = Math.floor(cur.remaining / minValueSize(itemType));
   if (count > BigInt(fit) || count > BigInt(MAX_ARRAY_ELEMENTS)) {
     throw new QuantsmithError(
-      `array length ${count} of metadata key '${key}' (${ggufValueTypeName(itemType)}) is more than the ${cur.remaining} bytes left in the file can hold`,
+      `array length ${count} of metadata key ${quoted(key)} (${ggufValueTypeName(itemType)}) is more than the ${cur.remaining} bytes left in the file can hold`,
       countAt,
     );
   }
@@ -184,7 +200,7 @@ async function readArray(cur: ByteCursor, key: string): Promise<GgufArray> {
   // Fixed-size items are decoded from one read; strings and nested arrays one by one.
   const items = size !== undefined ? decodeFixed(itemType, await cur.bytes(n * size), n) : [];
   if (itemType === GgufValueType.STRING) {
-    for (let i = 0; i < n; i++) items.push(cur.stringInWindow() ?? (await readString(cur, `metadata key '${key}'`)));
+    for (let i = 0; i < n; i++) items.push(cur.stringInWindow() ?? (await readString(cur, `metadata key ${quoted(key)}`)));
   } else if (size === undefined) {
     for (let i = 0; i < n; i++) items.push(await readValue(cur, itemType, key));
   }
@@ -231,28 +247,33 @@ async function readTensorInfo(
   cur: ByteCursor, i: number, names: Set<string>,
 ): Promise<{ info: GgufTensorInfo; offsetAt: number }> {
   const at = cur.position;
-  const name = await readString(cur, `name of tensor ${i}`);
-  const nameBytes = new TextEncoder().encode(name).length;
-  if (nameBytes >= GGUF_MAX_TENSOR_NAME) {
-    throw new QuantsmithError(`tensor name '${name}' is too long: ${nameBytes} bytes, at most ${GGUF_MAX_TENSOR_NAME - 1}`, at);
+  let name: string;
+  try {
+    name = await readString(cur, `name of tensor ${i}`, GGUF_MAX_TENSOR_NAME - 1);
+  } catch (e) {
+    if (!(e instanceof StringTooLong)) throw e;
+    throw new QuantsmithError(
+      `tensor ${i} name ${quoted(e.excerpt, e.declaredBytes)} is too long: at most ${GGUF_MAX_TENSOR_NAME - 1} bytes`, at,
+    );
   }
-  if (names.has(name)) throw new QuantsmithError(`duplicate tensor name '${name}'`, at);
+  if (names.has(name)) throw new QuantsmithError(`duplicate tensor name ${quoted(name)}`, at);
   names.add(name);
+  const label = quoted(name);
 
   const dimsAt = cur.position;
   const nDims = await cur.u32();
   if (nDims > GGUF_MAX_DIMS) {
-    throw new QuantsmithError(`tensor '${name}' has ${nDims} dimensions, at most ${GGUF_MAX_DIMS} are allowed`, dimsAt);
+    throw new QuantsmithError(`tensor ${label} has ${nDims} dimensions, at most ${GGUF_MAX_DIMS} are allowed`, dimsAt);
   }
   const shape: number[] = [];
   let elements = 1n;
   for (let d = 0; d < nDims; d++) {
     const dimAt = cur.position;
     const ne = await cur.i64();
-    if (ne <= 0n) throw new QuantsmithError(`tensor '${name}' dimension ${d} has non-positive size ${ne}`, dimAt);
+    if (ne <= 0n) throw new QuantsmithError(`tensor ${label} dimension ${d} has non-positive size ${ne}`, dimAt);
     elements *= ne;
     if (elements > BigInt(Number.MAX_SAFE_INTEGER)) {
-      throw new QuantsmithError(`tensor '${name}' element count overflows: its shape multiplies past 2^53`, dimAt);
+      throw new QuantsmithError(`tensor ${label} element count overflows: its shape multiplies past 2^53`, dimAt);
     }
     shape.push(Number(ne));
   }
@@ -260,11 +281,11 @@ async function readTensorInfo(
   const typeAt = cur.position;
   const type = await cur.i32();
   const traits = ggmlType(type);
-  if (!traits) throw new QuantsmithError(`tensor '${name}' has unknown ggml type id ${type}`, typeAt);
+  if (!traits) throw new QuantsmithError(`tensor ${label} has unknown ggml type id ${type}`, typeAt);
   const rowLength = shape.length > 0 ? shape[0] : 1;
   if (rowLength % traits.blockSize !== 0) {
     throw new QuantsmithError(
-      `tensor '${name}' of type ${traits.name} has row length ${rowLength}, not a multiple of the block size ${traits.blockSize}`,
+      `tensor ${label} of type ${traits.name} has row length ${rowLength}, not a multiple of the block size ${traits.blockSize}`,
       dimsAt,
     );
   }
@@ -273,7 +294,7 @@ async function readTensorInfo(
   const offsetAt = cur.position;
   const offset = await cur.u64();
   if (offset > BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw new QuantsmithError(`tensor '${name}' data offset ${offset} is past the end of the file`, offsetAt);
+    throw new QuantsmithError(`tensor ${label} data offset ${offset} is past the end of the file`, offsetAt);
   }
   return { info: { name, shape, type, offset: Number(offset), byteLength }, offsetAt };
 }
@@ -291,20 +312,20 @@ function checkTensorPlacement(
     const t = tensors[i];
     const at = offsetFields[i];
     if (t.offset % alignment !== 0) {
-      throw new QuantsmithError(`tensor '${t.name}' data offset ${t.offset} is misaligned: not a multiple of the alignment ${alignment}`, at);
+      throw new QuantsmithError(`tensor ${quoted(t.name)} data offset ${t.offset} is misaligned: not a multiple of the alignment ${alignment}`, at);
     }
     const end = dataOffset + t.offset + t.byteLength;
     if (end > fileSize) {
       throw new QuantsmithError(
-        `tensor '${t.name}' data (${t.byteLength} bytes at data offset ${t.offset}) ends at byte ${end}, past the end of the file (${fileSize} bytes): truncated file or bad offset`,
+        `tensor ${quoted(t.name)} data (${t.byteLength} bytes at data offset ${t.offset}) ends at byte ${end}, past the end of the file (${fileSize} bytes): truncated file or bad offset`,
         at,
       );
     }
     if (t.offset < expected) {
-      throw new QuantsmithError(`tensor '${t.name}' data at offset ${t.offset} overlaps the previous tensor, which ends at ${expected}`, at);
+      throw new QuantsmithError(`tensor ${quoted(t.name)} data at offset ${t.offset} overlaps the previous tensor, which ends at ${expected}`, at);
     }
     if (t.offset > expected) {
-      throw new QuantsmithError(`tensor '${t.name}' data offset ${t.offset} leaves a gap: llama.cpp expects ${expected} (tensors stored in order, each padded to the alignment)`, at);
+      throw new QuantsmithError(`tensor ${quoted(t.name)} data offset ${t.offset} leaves a gap: llama.cpp expects ${expected} (tensors stored in order, each padded to the alignment)`, at);
     }
     expected = padTo(t.offset + t.byteLength, alignment);
   }

@@ -1,7 +1,7 @@
 // Lays out and encodes a GGUF file the way gguf.cpp writes one (as llama_model_quantize does): header,
 // metadata, tensor infos, zero padding to the alignment, then each tensor's data padded to the alignment.
 // computeGgufLayout is exact, so it is also the output-size estimate shown before quantizing.
-import { QuantsmithError } from '../../errors.ts';
+import { QuantsmithError, quoted } from '../../errors.ts';
 import { ggmlType } from '../../quant/ggml-types.ts';
 import {
   GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GgufValueType,
@@ -57,18 +57,18 @@ export function computeGgufLayout(spec: GgufWriteSpec): GgufLayout {
 }
 
 function checkTensorSpec(t: GgufTensorSpec, names: Set<string>): void {
-  if (names.has(t.name)) throw new QuantsmithError(`duplicate tensor name '${t.name}'`);
+  if (names.has(t.name)) throw new QuantsmithError(`duplicate tensor name ${quoted(t.name)}`);
   names.add(t.name);
   if (utf8Length(t.name) >= GGUF_MAX_TENSOR_NAME) {
-    throw new QuantsmithError(`tensor name '${t.name}' is too long: at most ${GGUF_MAX_TENSOR_NAME - 1} bytes`);
+    throw new QuantsmithError(`tensor name ${quoted(t.name)} is too long: at most ${GGUF_MAX_TENSOR_NAME - 1} bytes`);
   }
   if (t.shape.length > GGUF_MAX_DIMS) {
-    throw new QuantsmithError(`tensor '${t.name}' has ${t.shape.length} dimensions, at most ${GGUF_MAX_DIMS} are allowed`);
+    throw new QuantsmithError(`tensor ${quoted(t.name)} has ${t.shape.length} dimensions, at most ${GGUF_MAX_DIMS} are allowed`);
   }
   if (t.shape.some((d) => !Number.isSafeInteger(d) || d <= 0)) {
-    throw new QuantsmithError(`tensor '${t.name}' has a non-positive or non-integer dimension: [${t.shape.join(', ')}]`);
+    throw new QuantsmithError(`tensor ${quoted(t.name)} has a non-positive or non-integer dimension: [${t.shape.join(', ')}]`);
   }
-  if (!ggmlType(t.type)) throw new QuantsmithError(`tensor '${t.name}' has unknown ggml type id ${t.type}`);
+  if (!ggmlType(t.type)) throw new QuantsmithError(`tensor ${quoted(t.name)} has unknown ggml type id ${t.type}`);
 }
 
 /** Encodes everything before the tensor data: magic … tensor infos, zero-padded to header.dataOffset. */

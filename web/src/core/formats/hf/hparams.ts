@@ -1,7 +1,7 @@
 // config.json as llama.cpp's converter reads it (ModelBase.load_hparams with its config.json fallback, and
 // TextModel.__init__): the architecture name, text_config folded into the top level, the block count, and
 // rope_parameters with the global rope keys mirrored into it.
-import { QuantsmithError } from '../../errors.ts';
+import { QuantsmithError, quotedJson } from '../../errors.ts';
 import type { FolderFiles } from './folder-files.ts';
 
 export type Json = Record<string, unknown>;
@@ -14,6 +14,8 @@ export interface HfParams {
   /** architectures[0] */
   readonly hfArch: string;
   readonly blockCount: number;
+  /** the config.json key the block count was read from */
+  readonly blockCountKey: string;
   /** rope_parameters (or rope_scaling) plus the mirrored global rope keys */
   readonly rope: Json;
 }
@@ -32,11 +34,13 @@ export async function loadHfParams(files: FolderFiles): Promise<HfParams> {
   const textConfig = config.text_config;
   const hparams: Json = isObject(textConfig) ? { ...config, ...textConfig } : config;
 
-  const blockCount = findHparam(hparams, ['n_layers', 'num_hidden_layers', 'n_layer', 'num_layers']);
+  const blockCountKeys = ['n_layers', 'num_hidden_layers', 'n_layer', 'num_layers'];
+  const blockCount = findHparam(hparams, blockCountKeys);
+  const blockCountKey = blockCountKeys.find((k) => k in hparams)!;
   if (!Number.isSafeInteger(blockCount) || (blockCount as number) < 0) {
-    throw new QuantsmithError(`config.json: the layer count ${JSON.stringify(blockCount)} is not a non-negative integer`);
+    throw new QuantsmithError(`config.json: the layer count ${blockCountKey} ${quotedJson(blockCount)} is not a non-negative integer`);
   }
-  return { hparams, rawConfig, hfArch, blockCount: blockCount as number, rope: ropeParameters(hparams) };
+  return { hparams, rawConfig, hfArch, blockCount: blockCount as number, blockCountKey, rope: ropeParameters(hparams) };
 }
 
 /** get_model_architecture for a text model. */

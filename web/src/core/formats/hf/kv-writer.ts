@@ -1,7 +1,7 @@
 // Collects GGUF metadata the way gguf-py's GGUFWriter does, because the converter's output order and types
 // come from it: keys keep the position of their first write (a later write replaces the value in place),
 // empty strings and empty arrays are not written, and each add* method fixes the value type.
-import { QuantsmithError } from '../../errors.ts';
+import { QuantsmithError, quotedJson } from '../../errors.ts';
 import { GgufValueType, type GgufKV, type GgufValue } from '../gguf/model.ts';
 
 const RANGES: Partial<Record<GgufValueType, [number, number]>> = {
@@ -109,5 +109,5 @@ function number(key: string, value: unknown): number {
 }
 
 function badValue(key: string, value: unknown, expected: string): QuantsmithError {
-  return new QuantsmithError(`metadata ${key} would be ${JSON.stringify(value) ?? String(value)}, but must be ${expected}`);
+  return new QuantsmithError(`metadata ${key} would be ${quotedJson(value)}, but must be ${expected}`);
 }

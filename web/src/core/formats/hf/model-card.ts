@@ -1,7 +1,7 @@
 // The YAML front matter of a model card (README.md), read as gguf-py's Metadata.load_model_card reads it
 // with PyYAML's safe_load (YAML 1.1: yes/no are booleans, with the converter's fix for "- no").
 import { parse } from 'yaml';
-import { QuantsmithError } from '../../errors.ts';
+import { oneLine, QuantsmithError } from '../../errors.ts';
 import type { FolderFiles } from './folder-files.ts';
 import { isObject, type Json } from './hparams.ts';
 
@@ -22,7 +22,7 @@ export async function loadModelCard(files: FolderFiles): Promise<Json> {
   try {
     data = parse(text, { version: '1.1', schema: 'yaml-1.1' });
   } catch (e) {
-    throw new QuantsmithError(`${files.name}/README.md: the model card's YAML front matter is invalid: ${(e as Error).message.split('\n')[0]}`);
+    throw new QuantsmithError(`${files.name}/README.md: the model card's YAML front matter is invalid: ${oneLine((e as Error).message.split('\n')[0] ?? '', 120)}`);
   }
   return isObject(data) ? data : {};
 }

@@ -1,7 +1,7 @@
 // A Hugging Face model folder as the converter sees it: a name and files that can be opened for byte-range
 // reads. The Node implementation is web/src/io/node-folder.ts, the browser one web/src/io/browser-folder.ts.
 import type { ByteSource } from '../../byte-source.ts';
-import { QuantsmithError } from '../../errors.ts';
+import { oneLine, QuantsmithError } from '../../errors.ts';
 
 export interface ModelFolder {
   /** the folder's own name: llama.cpp's converter derives general.name, basename and size label from it */
@@ -36,7 +36,7 @@ export async function readFolderJson(folder: ModelFolder, path: string): Promise
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new QuantsmithError(`${folder.name}/${path} is not valid JSON: ${(e as Error).message}`);
+    throw new QuantsmithError(`${folder.name}/${path} is not valid JSON: ${oneLine((e as Error).message, 120)}`);
   }
 }
 

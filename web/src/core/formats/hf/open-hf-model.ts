@@ -1,10 +1,11 @@
 // A Hugging Face model folder as a ModelSource: the GGUF metadata and tensors llama.cpp's
 // convert_hf_to_gguf.py would write for it with --outtype set to the checkpoint's own float type.
 // Everything is read and checked here, before any tensor data is; tensor rows are converted on demand.
-import { QuantsmithError } from '../../errors.ts';
+import { QuantsmithError, quoted } from '../../errors.ts';
 import type { ConvertedModel, FloatOuttype, ModelSource } from '../../engine/model-source.ts';
 import type { GgufKV } from '../gguf/model.ts';
 import { architectureFor, SUPPORTED_HF_ARCHITECTURES } from './architectures/index.ts';
+import { checkDeclaredCounts } from './declared-counts.ts';
 import { FolderFiles } from './folder-files.ts';
 import { writeGeneralMetadata } from './general-metadata.ts';
 import { loadHfParams } from './hparams.ts';
@@ -52,7 +53,7 @@ export async function openHfModel(folder: ModelFolder, options: OpenHfModelOptio
   const params = await loadHfParams(files);
   const arch = architectureFor(params.hfArch);
   if (!arch) {
-    throw new QuantsmithError(`architecture ${params.hfArch} is not supported (supported: ${SUPPORTED_HF_ARCHITECTURES.join(', ')})`);
+    throw new QuantsmithError(`architecture ${quoted(params.hfArch)} is not supported (supported: ${SUPPORTED_HF_ARCHITECTURES.join(', ')})`);
   }
   const checkpoint = await openCheckpoint(folder, (name) => {
     const kept = arch.filterTensor ? arch.filterTensor(name) : name;
@@ -67,6 +68,7 @@ export async function openHfModel(folder: ModelFolder, options: OpenHfModelOptio
     kv.addString('general.architecture', arch.ggufArch);
     const ctx: ConvertContext = { files, params, kv, ftype };
     await arch.check?.(ctx);
+    checkDeclaredCounts(params, checkpoint);
     await arch.prepare?.(ctx);
 
     const recipes = planTensors(ctx, arch, checkpoint, new TensorNameMap(arch.ggufArch, params.blockCount));

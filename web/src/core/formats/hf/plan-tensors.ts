@@ -1,7 +1,7 @@
 // ModelBase.prepare_tensors for float checkpoints: every tensor (generated ones first, then the checkpoint's
 // in order) goes through the architecture's edits and the name mapping, and gets the GGUF type the converter
 // gives it: F32 for 1-D tensors, norms and biases, the output float type for the rest.
-import { QuantsmithError } from '../../errors.ts';
+import { QuantsmithError, quoted, quotedJson } from '../../errors.ts';
 import { GgmlType } from '../../quant/ggml-types.ts';
 import { isFloatDtype } from '../safetensors/dtypes.ts';
 import type { Architecture, WorkTensor } from './architecture.ts';
@@ -40,10 +40,10 @@ export function planTensors(ctx: ConvertContext, arch: Architecture, checkpoint:
     const work: WorkTensor = { name: sourceName, shape: [...shape], bid: blockId(sourceName) };
     if (arch.modifyTensor?.(ctx, work) === false) return;
     const name = names.map(work.name);
-    if (seen.has(name)) throw new QuantsmithError(`two checkpoint tensors map to the GGUF tensor ${name}`);
+    if (seen.has(name)) throw new QuantsmithError(`two checkpoint tensors map to the GGUF tensor ${quoted(name)}`);
     seen.add(name);
     if (work.shape.length === 0 || work.shape.some((d) => d === 0)) {
-      throw new QuantsmithError(`tensor '${sourceName}' has shape [${shape.join(', ')}], which cannot be converted`);
+      throw new QuantsmithError(`tensor ${quoted(sourceName)} has shape ${quotedJson(shape)}, which cannot be converted`);
     }
     if (work.permuteHeads !== undefined) checkPermutable(sourceName, work.shape, work.permuteHeads);
     recipes.push({
@@ -63,7 +63,7 @@ export function planTensors(ctx: ConvertContext, arch: Architecture, checkpoint:
   for (const { name, file, tensor } of checkpoint.tensors.values()) {
     if (isUnusedTensor(name)) continue;
     if (!isFloatDtype(tensor.dtype)) {
-      throw new QuantsmithError(`tensor '${tensor.name}' is stored as ${tensor.dtype}; only F32, F16 and BF16 checkpoints can be converted`);
+      throw new QuantsmithError(`tensor ${quoted(tensor.name)} is stored as ${tensor.dtype}; only F32, F16 and BF16 checkpoints can be converted`);
     }
     add(name, { kind: 'safetensors', file, tensor, dtype: tensor.dtype }, [...tensor.shape]);
   }
@@ -79,7 +79,7 @@ function blockId(name: string): number | undefined {
 function checkPermutable(name: string, shape: readonly number[], heads: number): void {
   const rows = shape[0]!;
   if (rows % (heads * 2) !== 0) {
-    throw new QuantsmithError(`tensor '${name}': ${rows} rows cannot be split into ${heads} heads of two rotary halves`);
+    throw new QuantsmithError(`tensor ${quoted(name)}: ${rows} rows cannot be split into ${heads} heads of two rotary halves`);
   }
 }
 

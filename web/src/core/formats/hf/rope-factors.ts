@@ -1,7 +1,7 @@
 // Rope frequency factor tensors the converter computes: Llama 3's rope_freqs (LlamaModel.
 // generate_extra_tensors), reproduced in float32 step by step as torch (on an x86 CPU, AVX2 kernels)
 // evaluates that code.
-import { QuantsmithError } from '../../errors.ts';
+import { QuantsmithError, quotedJson } from '../../errors.ts';
 import type { Json } from './hparams.ts';
 import { sleefPowf } from './sleef-powf.ts';
 
@@ -12,7 +12,7 @@ const rdiv = (scalar: number, x: number) => f(f(1 / x) * f(scalar));
 
 function num(rope: Json, key: string, fallback: number): number {
   const v = key in rope ? rope[key] : fallback;
-  if (typeof v !== 'number') throw new QuantsmithError(`config.json: rope scaling ${key} ${JSON.stringify(v)} is not a number`);
+  if (typeof v !== 'number') throw new QuantsmithError(`config.json: rope scaling ${key} ${quotedJson(v)} is not a number`);
   return v;
 }
 

@@ -1,7 +1,7 @@
 // Checkpoint tensor names → GGUF tensor names for the supported architectures: the part of gguf-py's
 // TensorNameMap these models use. A name maps only if its GGUF tensor is one the architecture has
 // (MODEL_TENSORS), and only for blocks below the block count; GGUF names map to themselves.
-import { QuantsmithError } from '../../errors.ts';
+import { QuantsmithError, quoted } from '../../errors.ts';
 
 export type GgufArch = 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3';
 
@@ -63,29 +63,40 @@ const ARCH_TENSORS: Record<GgufArch, readonly string[]> = {
 };
 
 export class TensorNameMap {
+  /** names without a block number, and block names with theirs replaced by {bid} → the GGUF name (or template) */
   private readonly mapping = new Map<string, string>();
 
-  constructor(arch: GgufArch, blockCount: number) {
+  // Block names are matched by template rather than listed for every block, so the map's size does not
+  // depend on the block count a config.json declares.
+  constructor(arch: GgufArch, private readonly blockCount: number) {
     const table = { ...HF_NAMES, ...(arch.startsWith('gemma') ? GEMMA_NORMS : LLAMA_NORMS) };
     for (const gguf of ARCH_TENSORS[arch]) {
-      const sources = table[gguf] ?? [];
-      const blocks = gguf.includes('{bid}') ? Array.from({ length: blockCount }, (_, i) => i) : [undefined];
-      for (const bid of blocks) {
-        const fill = (s: string) => (bid === undefined ? s : s.replaceAll('{bid}', String(bid)));
-        const target = fill(gguf);
-        this.mapping.set(target, target);
-        for (const s of sources) this.mapping.set(fill(s), target);
-      }
+      this.mapping.set(gguf, gguf);
+      for (const s of table[gguf] ?? []) this.mapping.set(s, gguf);
     }
+  }
+
+  private lookup(name: string): string | undefined {
+    const parts = name.split('.');
+    const i = parts.findIndex((p) => /^\d+$/.test(p));
+    if (i < 0) {
+      const target = this.mapping.get(name);
+      return target?.includes('{bid}') ? undefined : target;
+    }
+    const bid = Number(parts[i]);
+    if (String(bid) !== parts[i] || bid >= this.blockCount) return undefined;
+    parts[i] = '{bid}';
+    const target = this.mapping.get(parts.join('.'));
+    return target?.replaceAll('{bid}', String(bid));
   }
 
   /** TensorNameMap.get_name with try_suffixes (".weight", ".bias"); undefined when the name does not map. */
   get(name: string): string | undefined {
-    const direct = this.mapping.get(name);
+    const direct = this.lookup(name);
     if (direct !== undefined) return direct;
     for (const suffix of ['.weight', '.bias']) {
       if (name.endsWith(suffix)) {
-        const base = this.mapping.get(name.slice(0, -suffix.length));
+        const base = this.lookup(name.slice(0, -suffix.length));
         if (base !== undefined) return base + suffix;
       }
     }
@@ -95,7 +106,7 @@ export class TensorNameMap {
   /** map_tensor_name: fails for a tensor the architecture has no place for. */
   map(name: string): string {
     const mapped = this.get(name);
-    if (mapped === undefined) throw new QuantsmithError(`cannot map tensor '${name}' to a GGUF tensor of this architecture`);
+    if (mapped === undefined) throw new QuantsmithError(`cannot map tensor ${quoted(name)} to a GGUF tensor of this architecture`);
     return mapped;
   }
 }

@@ -3,7 +3,7 @@
 // readRows produces exactly the bytes llama.cpp's converter writes for that tensor, reading only the
 // byte ranges the requested rows need.
 import type { ByteSource } from '../../byte-source.ts';
-import { QuantsmithError } from '../../errors.ts';
+import { QuantsmithError, quoted } from '../../errors.ts';
 import type { SourceTensor } from '../../engine/model-source.ts';
 import { GgmlType } from '../../quant/ggml-types.ts';
 import type { FloatDtype } from '../safetensors/dtypes.ts';
@@ -50,7 +50,7 @@ export function recipeToSourceTensor(recipe: TensorRecipe): SourceTensor {
     byteLength: rowCount * outRowBytes,
     readRows: async (firstRow, count) => {
       if (!Number.isInteger(firstRow) || !Number.isInteger(count) || firstRow < 0 || count < 0 || firstRow + count > rowCount) {
-        throw new QuantsmithError(`tensor ${recipe.name}: rows ${firstRow}..${firstRow + count} are outside its ${rowCount} rows`);
+        throw new QuantsmithError(`tensor ${quoted(recipe.name)}: rows ${firstRow}..${firstRow + count} are outside its ${rowCount} rows`);
       }
       return readRecipeRows(recipe, rowLength, firstRow, count);
     },

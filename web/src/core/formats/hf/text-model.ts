@@ -1,6 +1,6 @@
 // What every text model class of llama.cpp's converter shares: TextModel.set_gguf_parameters (the GGUF
 // hyperparameter keys, in their order) and the context the architecture modules work in.
-import { QuantsmithError } from '../../errors.ts';
+import { QuantsmithError, quotedJson } from '../../errors.ts';
 import type { FolderFiles } from './folder-files.ts';
 import { findHparam, isObject, type HfParams, type Json } from './hparams.ts';
 import type { KvWriter } from './kv-writer.ts';
@@ -150,7 +150,7 @@ export function setTextModelParameters(ctx: ConvertContext): void {
   if (scoreFunc != null) {
     const gating: Record<string, number> = { softmax: 1, sigmoid: 2, sqrtsoftplus: 4 };
     if (typeof scoreFunc !== 'string' || gating[scoreFunc] === undefined) {
-      throw new QuantsmithError(`config.json: unsupported expert score gating function ${JSON.stringify(scoreFunc)}`);
+      throw new QuantsmithError(`config.json: unsupported expert score gating function ${quotedJson(scoreFunc)}`);
     }
     kv.addUint32(archKey(ctx, KEY.expertGatingFunc), gating[scoreFunc]);
   }

@@ -2,7 +2,7 @@
 // shards are the model*.safetensors files, or the ones model.safetensors.index.json names; shards are taken
 // in sorted order and each shard's tensors in name order; the index and the shards must agree.
 import type { ByteSource } from '../../byte-source.ts';
-import { QuantsmithError } from '../../errors.ts';
+import { QuantsmithError, quoted, quotedJson } from '../../errors.ts';
 import { readSafetensorsHeader, type SafetensorsTensor } from '../safetensors/header.ts';
 import { readFolderJsonObject, type ModelFolder } from './model-folder.ts';
 import { comparePy, sortedPy } from './python-compat.ts';
@@ -75,14 +75,14 @@ async function readIndex(folder: ModelFolder, listed: readonly string[]): Promis
   const weightMap = new Map<string, string>();
   for (const [tensor, shard] of Object.entries(raw as Record<string, unknown>)) {
     if (typeof shard !== 'string') {
-      throw new QuantsmithError(`${folder.name}/${SAFETENSORS_INDEX}: tensor '${tensor}' maps to ${JSON.stringify(shard)}, not a file name`);
+      throw new QuantsmithError(`${folder.name}/${SAFETENSORS_INDEX}: tensor ${quoted(tensor)} maps to ${quotedJson(shard)}, not a file name`);
     }
     weightMap.set(tensor, shard);
   }
   const shardNames = sortedPy(new Set(weightMap.values()));
   const missing = shardNames.filter((s) => !listed.includes(s));
   if (missing.length > 0) {
-    throw new QuantsmithError(`${folder.name}: shard${missing.length > 1 ? 's' : ''} ${missing.join(', ')} named in ${SAFETENSORS_INDEX} ${missing.length > 1 ? 'are' : 'is'} missing`);
+    throw new QuantsmithError(`${folder.name}: shard${missing.length > 1 ? 's' : ''} ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', …' : ''} named in ${SAFETENSORS_INDEX} ${missing.length > 1 ? 'are' : 'is'} missing`);
   }
   if (shardNames.length === 0) throw new QuantsmithError(`${folder.name}/${SAFETENSORS_INDEX} names no shards`);
   return { shardNames, weightMap };
@@ -92,10 +92,10 @@ function checkIndexAgrees(weightMap: ReadonlyMap<string, string>, inShards: Read
   const missing = sortedPy([...weightMap.keys()].filter((n) => !inShards.has(n)));
   const extra = sortedPy([...inShards].filter((n) => !weightMap.has(n)));
   if (missing.length === 0 && extra.length === 0) return;
-  const list = (names: string[]) => names.slice(0, 5).join(', ') + (names.length > 5 ? `, … (${names.length} in all)` : '');
+  const list = (names: string[]) => names.slice(0, 3).map((n) => quoted(n)).join(', ') + (names.length > 3 ? `, … (${names.length} in all)` : '');
   if (extra.length === 0) {
     const files = sortedPy(new Set(missing.map((n) => weightMap.get(n)!)));
-    throw new QuantsmithError(`incomplete model files ${files.join(', ')}: tensors ${list(missing)} named in ${SAFETENSORS_INDEX} are not in them`);
+    throw new QuantsmithError(`incomplete model files ${files.slice(0, 3).join(', ')}${files.length > 3 ? ', …' : ''}: tensors ${list(missing)} named in ${SAFETENSORS_INDEX} are not in them`);
   }
   throw new QuantsmithError(`${SAFETENSORS_INDEX} and the shards disagree: ${missing.length ? `missing ${list(missing)}` : ''}${missing.length && extra.length ? '; ' : ''}${extra.length ? `not in the index ${list(extra)}` : ''}`);
 }

@@ -2,7 +2,7 @@
 // many bytes of JSON naming each tensor's dtype, shape and [begin, end) byte range in the data that follows.
 // Every check a broken or hostile file could fail is made here, with a one-line error naming the file.
 import type { ByteSource } from '../../byte-source.ts';
-import { QuantsmithError } from '../../errors.ts';
+import { oneLine, QuantsmithError, quoted, quotedJson } from '../../errors.ts';
 import { SAFETENSORS_DTYPE_BYTES } from './dtypes.ts';
 
 /** The official library refuses headers above this size; so do we, before reading them. */
@@ -48,7 +48,7 @@ export async function readSafetensorsHeader(src: ByteSource): Promise<Safetensor
     json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(await src.read(8, dataOffset - 8)));
   } catch (e) {
     if (e instanceof QuantsmithError) throw e;
-    fail(`safetensors header is not valid UTF-8 JSON (${(e as Error).message})`, 8);
+    fail(`safetensors header is not valid UTF-8 JSON (${oneLine((e as Error).message, 120)})`, 8);
   }
   if (!isPlainObject(json)) fail('safetensors header is not a JSON object', 8);
 
@@ -68,25 +68,26 @@ export async function readSafetensorsHeader(src: ByteSource): Promise<Safetensor
 type Fail = (what: string, offset?: number) => never;
 
 function checkTensor(name: string, entry: unknown, dataOffset: number, dataLength: number, fail: Fail): SafetensorsTensor {
-  if (!isPlainObject(entry)) fail(`tensor '${name}': header entry is not an object`);
+  const label = `tensor ${quoted(name)}`;
+  if (!isPlainObject(entry)) fail(`${label}: header entry is not an object`);
   const { dtype, shape, data_offsets: offsets } = entry as Record<string, unknown>;
-  if (typeof dtype !== 'string') fail(`tensor '${name}': missing dtype`);
+  if (typeof dtype !== 'string') fail(`${label}: missing dtype`);
   const itemSize = SAFETENSORS_DTYPE_BYTES[dtype as string];
-  if (itemSize === undefined) fail(`tensor '${name}': unknown dtype '${String(dtype)}'`);
+  if (itemSize === undefined) fail(`${label}: unknown dtype ${quoted(String(dtype))}`);
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    fail(`tensor '${name}': shape must be a list of non-negative integers`);
+    fail(`${label}: shape must be a list of non-negative integers, not ${quotedJson(shape)}`);
   }
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
-    fail(`tensor '${name}': data_offsets must be two non-negative integers`);
+    fail(`${label}: data_offsets must be two non-negative integers`);
   }
   const [begin, end] = offsets as number[];
-  if (end < begin) fail(`tensor '${name}': data_offsets [${begin}, ${end}] end before they begin`);
+  if (end < begin) fail(`${label}: data_offsets [${begin}, ${end}] end before they begin`);
   if (end > dataLength) {
-    fail(`tensor '${name}': data_offsets [${begin}, ${end}] run past the ${dataLength} bytes of data`, dataOffset + begin);
+    fail(`${label}: data_offsets [${begin}, ${end}] run past the ${dataLength} bytes of data`, dataOffset + begin);
   }
   const elements = (shape as number[]).reduce((a, b) => a * b, 1);
   if (elements * itemSize !== end - begin) {
-    fail(`tensor '${name}': ${dtype} shape [${(shape as number[]).join(', ')}] needs ${elements * itemSize} bytes but data_offsets span ${end - begin}`,
+    fail(`${label}: ${dtype} shape ${quotedJson(shape)} needs ${elements * itemSize} bytes but data_offsets span ${end - begin}`,
       dataOffset + begin);
   }
   return { name, dtype: dtype as string, shape: [...(shape as number[])], offset: dataOffset + begin, byteLength: end - begin };
@@ -105,7 +106,7 @@ function checkNoOverlap(tensors: readonly SafetensorsTensor[], fail: Fail): void
     const prev = byOffset[i - 1]!;
     const cur = byOffset[i]!;
     if (cur.offset < prev.offset + prev.byteLength) {
-      fail(`tensors '${prev.name}' and '${cur.name}' overlap`, cur.offset);
+      fail(`tensors ${quoted(prev.name)} and ${quoted(cur.name)} overlap`, cur.offset);
     }
   }
 }

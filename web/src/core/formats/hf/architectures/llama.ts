@@ -1,7 +1,7 @@
 // LlamaForCausalLM and MistralForCausalLM (llama.cpp's LlamaModel): Q/K rows permuted back from the
 // rotate-half layout, Llama 3 rope factors, vocab_size and rope dimension count, and a tokenizer from
 // tokenizer.model or, failing that, tokenizer.json.
-import { QuantsmithError } from '../../../errors.ts';
+import { QuantsmithError, quotedJson } from '../../../errors.ts';
 import type { Architecture } from '../architecture.ts';
 import { findHparam, requireHparam } from '../hparams.ts';
 import { pyTruthy } from '../python-compat.ts';
@@ -48,7 +48,7 @@ export function llamaArchitecture(): Architecture {
 }
 
 function headCount(v: unknown): number {
-  if (!Number.isSafeInteger(v) || (v as number) <= 0) throw new QuantsmithError(`config.json: head count ${JSON.stringify(v)} is not a positive integer`);
+  if (!Number.isSafeInteger(v) || (v as number) <= 0) throw new QuantsmithError(`config.json: head count ${quotedJson(v)} is not a positive integer`);
   return v as number;
 }
 
@@ -58,7 +58,7 @@ function ropeDimension(ctx: ConvertContext): number {
   if (h.head_dim != null) return h.head_dim as number;
   const hidden = requireHparam(h, 'hidden_size');
   const heads = headCount(requireHparam(h, 'num_attention_heads'));
-  if (!Number.isSafeInteger(hidden)) throw new QuantsmithError(`config.json: hidden_size ${JSON.stringify(hidden)} is not an integer`);
+  if (!Number.isSafeInteger(hidden)) throw new QuantsmithError(`config.json: hidden_size ${quotedJson(hidden)} is not an integer`);
   return Math.floor((hidden as number) / heads);
 }
 

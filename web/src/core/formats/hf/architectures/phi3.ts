@@ -1,7 +1,7 @@
 // Phi3ForCausalLM (llama.cpp's Phi3MiniModel): fused qkv and gate_up tensors kept as they are, long-context
 // rope factor tensors and their attention factor, its own hyperparameter list, and its own reading of the
 // SentencePiece tokenizer (or GPT-2 BPE when tokenizer_config.json says GPT2Tokenizer).
-import { QuantsmithError } from '../../../errors.ts';
+import { QuantsmithError, quoted } from '../../../errors.ts';
 import type { Architecture, GeneratedTensor } from '../architecture.ts';
 import { findHparam, type Json } from '../hparams.ts';
 import { pyTruthy } from '../python-compat.ts';
@@ -79,7 +79,7 @@ function phi3RopeFactors(ctx: ConvertContext): GeneratedTensor[] {
   let attnFactor: number;
   if (type === 'su' || type === 'longrope') attnFactor = scale > 1.0 ? Math.sqrt(1 + Math.log(scale) / Math.log(origMaxPos)) : 1.0;
   else if (type === 'yarn') attnFactor = scale > 1.0 ? 0.1 * Math.log(scale) + 1.0 : 1.0;
-  else throw new QuantsmithError(`config.json: rope scaling type ${type} is not supported`);
+  else throw new QuantsmithError(`config.json: rope scaling type ${quoted(type)} is not supported`);
   ctx.kv.addFloat32(archKey(ctx, KEY.ropeScalingAttnFactor), attnFactor);
   if (!Array.isArray(longFactors) || !Array.isArray(shortFactors)) {
     throw new QuantsmithError('config.json: rope_scaling needs both long_factor and short_factor lists');

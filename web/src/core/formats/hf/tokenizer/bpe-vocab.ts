@@ -5,7 +5,7 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { QuantsmithError } from '../../../errors.ts';
+import { oneLine, QuantsmithError, quoted, quotedJson } from '../../../errors.ts';
 import type { FolderFiles } from '../folder-files.ts';
 import { isObject, type Json } from '../hparams.ts';
 import { CHECK_TEXT, PRE_TOKENIZER_BY_HASH } from './pre-tokenizer-hashes.ts';
@@ -18,18 +18,19 @@ export interface BpeVocab {
   readonly pre: string;
 }
 
-export async function loadTokenizer(files: FolderFiles): Promise<Tokenizer> {
+export async function loadTokenizer(files: FolderFiles, declaredVocabSize?: unknown): Promise<Tokenizer> {
   if (!files.has('tokenizer.json')) {
     throw new QuantsmithError(`${files.name}: no tokenizer found (neither tokenizer.model nor tokenizer.json)`);
   }
   const json = await files.jsonObject('tokenizer.json');
+  checkTokenIds(json, declaredVocabSize);
   const config = { ...((await files.optionalObject('tokenizer_config.json')) ?? {}) };
   // transformers no longer cleans up spaces when decoding unless told to
   config.clean_up_tokenization_spaces ??= false;
   try {
     return new Tokenizer(json, config);
   } catch (e) {
-    throw new QuantsmithError(`${files.name}/tokenizer.json cannot be loaded: ${(e as Error).message}`);
+    throw new QuantsmithError(`${files.name}/tokenizer.json cannot be loaded: ${oneLine((e as Error).message, 120)}`);
   }
 }
 
@@ -37,6 +38,26 @@ export async function loadTokenizer(files: FolderFiles): Promise<Tokenizer> {
 export function preTokenizerHash(tokenizer: Tokenizer): string {
   const ids = tokenizer.encode(CHECK_TEXT).ids;
   return bytesToHex(sha256(new TextEncoder().encode(`[${ids.join(', ')}]`)));
+}
+
+/**
+ * Token ids checked before the tokenizer library sees them: it lays the vocabulary out in an array indexed
+ * by id, so one id of 2^31 would allocate that many slots. The bound is config.json's vocab_size (itself
+ * checked against the embedding) or, without one, the number of entries.
+ */
+function checkTokenIds(json: Record<string, unknown>, declaredVocabSize: unknown): void {
+  const model = isObject(json.model) ? json.model : {};
+  const vocab = isObject(model.vocab) ? model.vocab : {};
+  const added = Array.isArray(json.added_tokens) ? json.added_tokens : [];
+  const bound = Number.isSafeInteger(declaredVocabSize) ? (declaredVocabSize as number) : Object.keys(vocab).length + added.length;
+  const check = (token: string, id: unknown) => {
+    if (typeof id !== 'number') return; // the library names ids that are not numbers
+    if (!Number.isSafeInteger(id) || id < 0 || id >= bound) {
+      throw new QuantsmithError(`tokenizer.json has token id ${id}, past ${Number.isSafeInteger(declaredVocabSize) ? "config.json's vocab_size" : 'the number of tokens'} ${bound} (token ${quoted(token)})`);
+    }
+  };
+  for (const [token, id] of Object.entries(vocab)) check(token, id);
+  for (const t of added) if (isObject(t)) check(typeof t.content === 'string' ? t.content : '', t.id);
 }
 
 export function preTokenizerName(tokenizer: Tokenizer): string {
@@ -50,11 +71,11 @@ export function preTokenizerName(tokenizer: Tokenizer): string {
 
 /** get_vocab_base */
 export async function createBpeVocab(files: FolderFiles, hparams: Json): Promise<BpeVocab> {
-  const tokenizer = await loadTokenizer(files);
+  const tokenizer = await loadTokenizer(files, hparams.vocab_size);
   const vocab = tokenizer.get_vocab(true);
   const vocabSize = 'vocab_size' in hparams ? hparams.vocab_size : [...vocab.keys()].filter((t) => typeof t === 'string').length;
   if (!Number.isSafeInteger(vocabSize) || (vocabSize as number) < 0) {
-    throw new QuantsmithError(`config.json: vocab_size ${JSON.stringify(vocabSize)} is not a count`);
+    throw new QuantsmithError(`config.json: vocab_size ${quotedJson(vocabSize)} is not a count`);
   }
   const byId = new Map<number, string>();
   let maxId = -1;
@@ -82,7 +103,7 @@ export async function createBpeVocab(files: FolderFiles, hparams: Json): Promise
     }
     if (addedContents.has(token)) {
       const added = addedById.get(i);
-      if (!added) throw new QuantsmithError(`tokenizer.json: token ${i} ${JSON.stringify(token)} is also an added token with another id`);
+      if (!added) throw new QuantsmithError(`tokenizer.json: token ${i} ${quoted(token)} is also an added token with another id`);
       // llama.cpp expects control and user-defined tokens pre-normalized
       if (!added.normalized) token = tokenizer.decode(tokenizer.encode(token, { add_special_tokens: false }).ids);
       if (added.special || looksSpecial(token)) types.push(TokenType.CONTROL);

@@ -1,7 +1,7 @@
 // Reads a SentencePiece tokenizer.model: a protobuf ModelProto whose field 1 repeats the vocabulary pieces
 // (piece text = 1, score = 2, type = 3). Only that much of the schema is needed; other fields are skipped.
 // The checks are the ones SentencePieceProcessor makes when it loads a model.
-import { QuantsmithError } from '../../../errors.ts';
+import { QuantsmithError, quoted } from '../../../errors.ts';
 
 /** sentencepiece_model.proto's SentencePiece.Type */
 export const PieceType = { NORMAL: 1, UNKNOWN: 2, CONTROL: 3, USER_DEFINED: 4, UNUSED: 5, BYTE: 6 } as const;
@@ -56,7 +56,7 @@ function checkPieces(pieces: readonly SentencePiece[], fail: (what: string) => n
   pieces.forEach((p, i) => {
     if (p.piece === '') fail(`piece ${i} is empty`);
     if (p.type < PieceType.NORMAL || p.type > PieceType.BYTE) fail(`piece ${i} has unknown type ${p.type}`);
-    if (seen.has(p.piece)) fail(`piece ${JSON.stringify(p.piece)} is defined twice`);
+    if (seen.has(p.piece)) fail(`piece ${i} ${quoted(p.piece)} is defined twice`);
     seen.add(p.piece);
     if (p.type === PieceType.UNKNOWN) {
       if (unk >= 0) fail('the unknown piece is defined twice');

@@ -1,7 +1,7 @@
 // The vocabulary llama.cpp's converter builds from a SentencePiece tokenizer.model (TextModel.
 // _create_vocab_sentencepiece), and Phi-3's own variant of it: tokens, scores and token types, padded
 // to the config's vocab_size, with added_tokens.json and tokenizer_config.json's added tokens applied.
-import { QuantsmithError } from '../../../errors.ts';
+import { QuantsmithError, quoted, quotedJson } from '../../../errors.ts';
 import type { FolderFiles } from '../folder-files.ts';
 import { findHparam, isObject, type Json } from '../hparams.ts';
 import { isPyInt, pyTruthy } from '../python-compat.ts';
@@ -109,21 +109,21 @@ function setToken(vocab: SentencePieceVocab, id: number, content: string, type: 
 }
 
 function checkedSize(v: unknown): number {
-  if (!Number.isSafeInteger(v) || (v as number) < 0) throw new QuantsmithError(`config.json: vocab_size ${JSON.stringify(v)} is not a count`);
+  if (!Number.isSafeInteger(v) || (v as number) < 0) throw new QuantsmithError(`config.json: vocab_size ${quotedJson(v)} is not a count`);
   return v as number;
 }
 
 async function addedTokensJson(files: FolderFiles): Promise<[string, number][]> {
   const json = await files.optionalObject('added_tokens.json');
   return Object.entries(json ?? {}).map(([content, id]) => {
-    if (!isPyInt(id) || Number(id) < 0) throw new QuantsmithError(`added_tokens.json: token ${JSON.stringify(content)} has id ${JSON.stringify(id)}`);
+    if (!isPyInt(id) || Number(id) < 0) throw new QuantsmithError(`added_tokens.json: token ${quoted(content)} has id ${quotedJson(id)}`);
     return [content, Number(id)];
   });
 }
 
 function tokenIdKey(key: string): number {
   if (!/^\s*[+-]?\d+\s*$/.test(key) || Number(key) < 0) {
-    throw new QuantsmithError(`tokenizer_config.json: added_tokens_decoder key ${JSON.stringify(key)} is not a token id`);
+    throw new QuantsmithError(`tokenizer_config.json: added_tokens_decoder key ${quoted(key)} is not a token id`);
   }
   return Number(key);
 }
