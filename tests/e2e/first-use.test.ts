@@ -104,6 +104,15 @@ const SLOW_DISK = `{
   };
 }`;
 
+/** Until the slow disk holds a write (polled from here: the app's CSP forbids waitForFunction's eval). */
+async function writesHeld(page: Page): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (await page.evaluate('window.__writesHeld === true')) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('no write was held');
+}
+
 test('leaving during a run asks first; a page left anyway leaves nothing under the outputs’ names', { timeout: 90_000 }, async () => {
   // with the File System Access API: two outputs into a folder
   const { page, dialogs } = await openApp({ init: SLOW_DISK });
@@ -111,7 +120,7 @@ test('leaving during a run asks first; a page left anyway leaves nothing under t
   await openModel(page);
   await page.getByLabel('Q8_0', { exact: true }).check();
   await quantizeButton(page).click();
-  await page.waitForFunction('window.__writesHeld === true', undefined, { timeout: 30_000 });
+  await writesHeld(page);
   await page.reload();
   assert.deepEqual(dialogs, ['beforeunload'], 'the browser asked before leaving the run');
   await page.getByRole('heading', { name: 'Open a model' }).waitFor();
@@ -125,7 +134,7 @@ test('leaving during a run asks first; a page left anyway leaves nothing under t
   const fallback = await openApp({ init: `delete window.showOpenFilePicker; delete window.showSaveFilePicker; delete window.showDirectoryPicker; ${SLOW_DISK}` });
   await openModel(fallback.page);
   await quantizeButton(fallback.page).click();
-  await fallback.page.waitForFunction('window.__writesHeld === true', undefined, { timeout: 30_000 });
+  await writesHeld(fallback.page);
   await fallback.page.close({ runBeforeUnload: true });
   await new Promise((r) => setTimeout(r, 500));
   assert.deepEqual(fallback.dialogs, ['beforeunload']);
@@ -233,7 +242,9 @@ test('an already-quantized model is said once, with allow-requantize beside it; 
   const notice = page.getByTestId('requantize-notice');
   assert.match((await notice.textContent()) ?? '', /already Q4_K_M.*requantizing loses quality/s);
   assert.equal(await page.getByText(/requantizing/i).filter({ visible: true }).count(), 1, 'said once, not per type');
-  assert.deepEqual(await page.locator('.types li.refused').evaluateAll((cards) => cards.map((c) => c.querySelector('label')!.textContent)), ['Q2_K_S'], 'only a type refused for another reason is marked');
+  const refused = await page.locator('.types li.refused').allTextContents();
+  assert.ok(refused.some((text) => /Q2_K_S/.test(text)), 'types refused for another reason are still marked');
+  assert.deepEqual(refused.filter((text) => /requantiz/i.test(text)), [], 'no type card repeats the requantize refusal');
   assert.match((await page.getByTestId('copies-Q4_K_M').textContent()) ?? '', /only copies/);
   assert.equal(await quantizeButton(page).isEnabled(), true, 'a copy needs no requantize');
 
@@ -346,7 +357,7 @@ test('polish: focus after the sample, choices locked mid-run, Copied on the butt
   await check('glossary, options and the plan before running');
 
   await quantizeButton(page).click();
-  await page.waitForFunction('window.__writesHeld === true', undefined, { timeout: 30_000 });
+  await writesHeld(page);
   assert.equal(await page.getByLabel('Q8_0', { exact: true }).isDisabled(), true, 'types are locked while running');
   assert.equal(await page.getByLabel('Tensor name pattern 1').isDisabled(), true, 'options are locked while running');
   await page.evaluate('window.__releaseWrites()');
