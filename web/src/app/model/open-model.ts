@@ -7,6 +7,7 @@ import type { ModelFolder } from '../../core/formats/hf/model-folder.ts';
 import { folderFromFiles, folderFromHandle } from '../../io/browser-folder.ts';
 import { isDirectoryHandle } from '../../io/browser-fs-types.ts';
 import { openModelFile } from '../engine/engine.ts';
+import { looseFilesName } from './loose-files-name.ts';
 
 export async function openFile(file: File): Promise<ModelSource> {
   if (/\.safetensors$|^config\.json$|\.safetensors\.index\.json$/i.test(file.name)) {
@@ -18,7 +19,7 @@ export async function openFile(file: File): Promise<ModelSource> {
 /** A Hugging Face model folder: a directory handle, the folder input's files, or loose dropped files. */
 export async function openFolder(folder: FileSystemDirectoryHandle | ModelFolder | readonly File[]): Promise<ModelSource> {
   const modelFolder = Array.isArray(folder)
-    ? folderFromFiles(folder as readonly File[])
+    ? folderFromFiles(folder as readonly File[], await looseFilesName(folder as readonly File[]))
     : isDirectoryHandle(folder)
       ? await folderFromHandle(folder)
       : (folder as ModelFolder);

@@ -121,8 +121,16 @@ export function parseKvOverrideOption(text: string): KvOverride {
     case 'float': {
       if (!FLOAT_TEXT.test(value)) throw new QuantsmithError(`invalid float value for KV override '${text}'`);
       const lower = value.toLowerCase().replace(/^\+/, '');
-      const x = lower.endsWith('nan') ? NaN : lower.endsWith('inf') || lower.endsWith('infinity')
-        ? (lower.startsWith('-') ? -Infinity : Infinity) : Number(value);
+      const named = lower.endsWith('nan') || lower.endsWith('inf') || lower.endsWith('infinity');
+      const x = lower.endsWith('nan') ? NaN : named ? (lower.startsWith('-') ? -Infinity : Infinity) : Number(value);
+      // llama-quantize writes the value as a 32-bit float: a number written out that does not fit would
+      // silently become infinity or zero there
+      if (!named && !Number.isFinite(Math.fround(x))) {
+        throw new QuantsmithError(`float value out of range for KV override '${text}': beyond a 32-bit float's ±3.4e38`);
+      }
+      if (x !== 0 && Math.fround(x) === 0) {
+        throw new QuantsmithError(`float value out of range for KV override '${text}': too small for a 32-bit float, it would become 0`);
+      }
       return { key, type: 'float', value: x };
     }
     case 'bool':
