@@ -49,7 +49,7 @@ function conversionPlan(source: ModelSource, converted: ConvertedModel, options:
   const layout = computeGgufLayout({ metadata: converted.metadata, tensors: converted.tensors });
   const tensors = layout.tensors.map((t): PlannedTensor => {
     const from = sourceType.get(t.name)!;
-    return { name: t.name, shape: t.shape, sourceType: from, outputType: t.type, convert: from !== t.type, outputBytes: t.byteLength, offset: t.offset };
+    return { name: t.name, sourceName: t.name, shape: t.shape, sourceType: from, outputType: t.type, convert: from !== t.type, outputBytes: t.byteLength, offset: t.offset };
   });
   return {
     ftype: parseFtype(options.ftype),

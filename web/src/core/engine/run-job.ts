@@ -55,7 +55,7 @@ export async function runJob(
     const planned = outputs.map((o) => planOutput(source, o.options));
     const passes = groupByOrder(planned);
     const byName = new Map(source.tensors.map((t) => [t.name, t]));
-    const outputTypes = planned.map((p) => new Map(p.plan.tensors.map((t) => [t.name, t.outputType])));
+    const outputTypes = planned.map((p) => new Map(p.plan.tensors.map((t) => [t.sourceName, t.outputType])));
     const tensorCount = passes.reduce((n, p) => n + p.order.length, 0);
     const bytesTotal = passes.reduce((sum, p) => sum + p.order.reduce((s, name) => s + byName.get(name)!.byteLength, 0), 0);
     const meter = new ProgressMeter(bytesTotal, onProgress);
@@ -146,7 +146,8 @@ async function convertSlab(
 function groupByOrder(planned: readonly PlannedLayout[]): Pass[] {
   const passes: { outputs: number[]; order: string[] }[] = [];
   planned.forEach((p, k) => {
-    const order = p.plan.tensors.map((t) => t.name);
+    // by source name: outputs that read the same tensors in the same order share a pass
+    const order = p.plan.tensors.map((t) => t.sourceName);
     const same = passes.find((x) => x.order.length === order.length && x.order.every((n, i) => n === order[i]));
     if (same) same.outputs.push(k);
     else passes.push({ outputs: [k], order });

@@ -15,7 +15,9 @@ export type OptionKind =
   /** KEY=TYPE:VALUE */
   | 'kv-override'
   /** a substring of tensor names */
-  | 'tensor-name';
+  | 'tensor-name'
+  /** L0,L1,…: block numbers */
+  | 'layer-list';
 
 /** How the app's Advanced panel edits the option ('none': the app does not offer it). */
 export type OptionEditor = 'checkbox' | 'type-select' | 'tensor-type-rows' | 'kv-rows' | 'none';
@@ -90,6 +92,11 @@ export const QUANTIZE_OPTION_TABLE: readonly QuantizeOptionRow[] = Object.freeze
     help: 'type for tensors whose name matches REGEX (repeatable, first match wins)', link: 'tensor-type',
     editor: 'tensor-type-rows', label: 'Per-tensor types', hint: '--tensor-type REGEX=TYPE, first match wins',
     needsQuantizerPass: true,
+  },
+  {
+    field: 'pruneLayers', flag: '--prune-layers', kind: 'layer-list', repeatable: false, metavar: 'L0,L1,…',
+    help: 'drop these blocks (layer numbers, comma-separated); later blocks are renumbered', editor: 'none',
+    label: 'Prune layers', needsQuantizerPass: true,
   },
   {
     field: 'kvOverrides', flag: '--override-kv', kind: 'kv-override', repeatable: true, metavar: 'KEY=TYPE:VALUE',

@@ -39,6 +39,8 @@ export interface QuantizeOptions {
    */
   readonly includeWeights?: readonly string[];
   readonly excludeWeights?: readonly string[];
+  /** --prune-layers: block numbers to drop (later blocks are renumbered), sorted and without repeats */
+  readonly pruneLayers?: readonly number[];
 }
 
 /** llama_model_kv_override's fixed char[128] fields: at most 127 bytes of key or string value. */
@@ -126,4 +128,19 @@ export function checkKvOverrideString(value: string, what: string): void {
   if (utf8Length(value) > KV_OVERRIDE_MAX_BYTES) {
     throw new QuantsmithError(`malformed KV override '${what}', value cannot exceed ${KV_OVERRIDE_MAX_BYTES} bytes`);
   }
+}
+
+/**
+ * `L0,L1,…` as llama-quantize's --prune-layers parses it: each comma-separated part read as std::stoi
+ * reads it (leading white space and a sign, digits, anything after them ignored), a negative or
+ * unreadable part refused; the list sorted and its repeats dropped.
+ */
+export function parsePruneLayersOption(text: string): number[] {
+  const ids = text.split(',').map((part) => {
+    const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(part);
+    const id = m ? Number(m[1]) : -1;
+    if (!Number.isSafeInteger(id) || id < 0 || id > 2 ** 31 - 1) throw new QuantsmithError(`invalid layer id '${part}' for --prune-layers`);
+    return id;
+  });
+  return [...new Set(ids)].sort((a, b) => a - b);
 }

@@ -6,14 +6,15 @@
 // unchanged (no dequantize/quantize round trip, no requantize check); otherwise it converts the rows to
 // F32 and quantizes them. That choice belongs to the engine; `PlannedTensor.convert` reports it.
 import { QuantsmithError } from '../errors.ts';
-import type { GgufKV } from '../formats/gguf/model.ts';
+import { GgufValueType, type GgufKV } from '../formats/gguf/model.ts';
 import { GGUF_DEFAULT_ALIGNMENT } from '../formats/gguf/model.ts';
 import { parseFtype, type LlamaFtype } from './ftypes.ts';
 import { GgmlType, ggmlType, rowBytes } from './ggml-types.ts';
 import { MixtureState } from './mixture-rules.ts';
 import { readQuantHparams } from './model-hparams.ts';
 import { checkKvOverrideKey, checkKvOverrideString, parseGgmlTypeName, type KvOverride, type QuantizeOptions } from './options.ts';
-import { outputMetadata } from './output-metadata.ts';
+import { outputMetadata, setKV } from './output-metadata.ts';
+import { pruneLayerNames } from './prune-layers.ts';
 import { sortLikeLlamaLoader } from './tensor-order.ts';
 import { allowsQuantization, ggmlNDims, isOutputWeight, isTokenEmbedding, tensorCategory } from './tensor-roles.ts';
 import { chooseTensorType, type TypeRequest } from './tensor-type.ts';
@@ -33,7 +34,10 @@ export interface PlanInput {
 }
 
 export interface PlannedTensor {
+  /** the name in the output (--prune-layers renumbers blocks) */
   readonly name: string;
+  /** the name in the source */
+  readonly sourceName: string;
   /** as the output's tensor info holds it: trailing dimensions of size 1 dropped (ggml_n_dims) */
   readonly shape: readonly number[];
   readonly sourceType: number;
@@ -149,7 +153,7 @@ export function planQuantization(model: PlanInput, options: QuantizeOptions): Qu
   }
   const metadata = outputMetadata(model.metadata, ftype.id, kvOverrides);
 
-  const ordered = sortLikeLlamaLoader(model.tensors);
+  const ordered = pruned(sortLikeLlamaLoader(model.tensors), options.pruneLayers ?? [], hparams.arch, metadata);
   const categories = ordered.map((t) => tensorCategory(t.name));
   const state = new MixtureState(hparams, categories);
 
@@ -181,6 +185,7 @@ export function planQuantization(model: PlanInput, options: QuantizeOptions): Qu
     const outputBytes = rows * rowBytes(ggmlType(outputType)!, t.shape[0]);
     const planned: PlannedTensor = {
       name: t.name,
+      sourceName: t.sourceName,
       shape: t.shape.slice(0, ggmlNDims(t.shape)),
       sourceType: t.type,
       outputType,
@@ -193,6 +198,21 @@ export function planQuantization(model: PlanInput, options: QuantizeOptions): Qu
   });
 
   return { ftype, metadata, tensors, version: 3, alignment: GGUF_DEFAULT_ALIGNMENT, fallbackCount, convertCount };
+}
+
+/**
+ * The tensors in loader order under their output names (--prune-layers drops and renumbers blocks);
+ * with a prune list, the new {arch}.block_count is set in `metadata` (after the overrides, as llama.cpp does).
+ */
+function pruned(
+  ordered: readonly PlanInputTensor[], prune: readonly number[], arch: string, metadata: GgufKV[],
+): (PlanInputTensor & { readonly sourceName: string })[] {
+  if (prune.length === 0) return ordered.map((t) => ({ ...t, sourceName: t.name }));
+  const sorted = [...new Set(prune)].sort((a, b) => a - b);
+  if (sorted.some((l) => !Number.isInteger(l) || l < 0)) throw new QuantsmithError(`--prune-layers: invalid layer id in ${prune.join(',')}`);
+  const { names, blockCount } = pruneLayerNames(ordered.map((t) => t.name), sorted);
+  setKV(metadata, { key: `${arch}.block_count`, type: GgufValueType.UINT32, value: blockCount });
+  return ordered.flatMap((t, i) => (names[i] === undefined ? [] : [{ ...t, name: names[i]!, sourceName: t.name }]));
 }
 
 function checkConversion(t: PlanInputTensor, outputType: number, allowRequantize: boolean): void {
