@@ -1,12 +1,14 @@
 // `quantsmith quantize`: the same engine as the app, with a terminal progress bar and a one-line summary.
 import { realpath, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { QuantsmithError } from '../core/errors.ts';
-import { planOutput } from '../core/engine/plan-outputs.ts';
+import { planOutput, type PlannedLayout } from '../core/engine/plan-outputs.ts';
+import { shardedSink } from '../core/engine/sharded-sink.ts';
+import { outputSplitPrefix, splitShardName } from '../core/formats/gguf/split-names.ts';
 import { runJob } from '../core/engine/run-job.ts';
 import { ggmlType } from '../core/quant/ggml-types.ts';
 import type { QuantizeOptions } from '../core/quant/options.ts';
-import { createNodeFileSink } from '../io/node-sink.ts';
+import { createNodeFileSink, type NodeFileSink } from '../io/node-sink.ts';
 import { loadWasmModuleFromDisk } from '../io/node-wasm.ts';
 import { createNodePool } from '../workers/node-pool.ts';
 import type { QuantizeArgs } from './args.ts';
@@ -30,6 +32,10 @@ export async function quantizeCommand(args: QuantizeArgs, out: (line: string) =>
         const to = ggmlType(t.outputType)?.name ?? String(t.outputType);
         out(`${t.name.padEnd(width)}  ${`[${t.shape.join(', ')}]`.padEnd(22)}  ${from.padEnd(7)} -> ${to}`);
       }
+      if (planned.namedAsShards) {
+        const paths = outputPaths(args.output ?? `${args.input.replace(/(-\d{5}-of-\d{5})?\.gguf$/, '')}-${args.type}.gguf`, planned);
+        planned.shards.forEach((s, i) => out(`${paths[i]}: ${s.layout.tensors.length} tensors, ${s.layout.fileSize} bytes`));
+      }
       out(`${args.type}: ${planned.size} bytes (${formatBytes(planned.size)}), ${percent(planned.size, source.sizeBytes)} of the ${formatBytes(source.sizeBytes)} source; nothing written (--dry-run)`);
       return;
     }
@@ -38,8 +44,10 @@ export async function quantizeCommand(args: QuantizeArgs, out: (line: string) =>
 
     const wasm = await loadWasmModuleFromDisk();
     const pool = createNodePool(wasm, args.threads);
-    const sink = await createNodeFileSink(output);
-    for (const name of sink.removedStale) process.stderr.write(`quantsmith: removed ${name}, left by an earlier run that was killed\n`);
+    const paths = outputPaths(output, planned);
+    for (const path of paths) if (path !== output) await refuseOverwritingInput(args.input, path);
+    const sinks = await createSinks(paths);
+    const sink = sinks.length === 1 ? sinks[0] : shardedSink(planned.shards.map((s) => s.layout.fileSize), sinks);
     const bar = new ProgressBar();
     try {
       const result = await runJob(source, [{ options, sink }], pool, {
@@ -50,7 +58,7 @@ export async function quantizeCommand(args: QuantizeArgs, out: (line: string) =>
       const size = result.outputs[0].size;
       const rate = result.sourceBytes / 1e6 / Math.max(result.seconds, 1e-9);
       out(
-        `${args.output}: ${formatBytes(size)} ${args.type}, ${percent(size, source.sizeBytes)} of ${formatBytes(source.sizeBytes)}` +
+        `${paths.length === 1 ? args.output : `${paths[0]} … ${basename(paths.at(-1)!)} (${paths.length} shards)`}: ${formatBytes(size)} ${args.type}, ${percent(size, source.sizeBytes)} of ${formatBytes(source.sizeBytes)}` +
           ` (${(source.sizeBytes / size).toFixed(2)}x smaller) in ${formatSeconds(result.seconds)}, ${rate.toFixed(1)} MB/s`,
       );
     } finally {
@@ -59,6 +67,28 @@ export async function quantizeCommand(args: QuantizeArgs, out: (line: string) =>
     }
   } finally {
     await source.close();
+  }
+}
+
+/** The output's file or, split, its shard files (PATH's stem-00001-of-0000N.gguf, as llama.cpp names them). */
+function outputPaths(output: string, planned: PlannedLayout): string[] {
+  if (!planned.namedAsShards) return [output];
+  const prefix = outputSplitPrefix(output);
+  return planned.shards.map((_, i) => splitShardName(prefix, i, planned.shards.length));
+}
+
+async function createSinks(paths: readonly string[]): Promise<NodeFileSink[]> {
+  const sinks: NodeFileSink[] = [];
+  try {
+    for (const path of paths) {
+      const sink = await createNodeFileSink(path);
+      for (const name of sink.removedStale) process.stderr.write(`quantsmith: removed ${name}, left by an earlier run that was killed\n`);
+      sinks.push(sink);
+    }
+    return sinks;
+  } catch (e) {
+    await Promise.allSettled(sinks.map((s) => s.abort()));
+    throw e;
   }
 }
 

@@ -19,6 +19,8 @@ export async function openGgufModel(src: ByteSource): Promise<GgufModelSource> {
       shape: info.shape,
       type: info.type,
       byteLength: info.byteLength,
+      shard: 0,
+      dataOffset: info.offset,
       readRows: (firstRow, rowCount) => src.read(start + firstRow * rowBytes, rowCount * rowBytes),
     };
   });

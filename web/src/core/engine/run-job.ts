@@ -7,7 +7,7 @@ import { CancelledError, QuantsmithError } from '../errors.ts';
 import type { JobHooks, JobResult, OutputRequest } from './api.ts';
 import type { ModelSource, SourceTensor } from './model-source.ts';
 import type { KernelPool } from './pool.ts';
-import { planOutput, encodeOutputHeader, type PlannedLayout } from './plan-outputs.ts';
+import { planOutput, shardHeaderAt, type PlannedLayout } from './plan-outputs.ts';
 import { slabsOf, DEFAULT_SLAB_BYTES } from './chunking.ts';
 import { ProgressMeter } from './progress.ts';
 import { DEFAULT_QUEUED_BYTES, WriteQueue } from './write-queue.ts';
@@ -27,6 +27,8 @@ interface SlabWork {
   readonly result: Promise<Uint8Array[]>;
   /** last slab of its tensor: padding follows */
   readonly last: boolean;
+  /** first slab of the pass's tensor at this index: a shard's header may come first */
+  readonly firstOf?: number;
 }
 
 /** Outputs that list the same tensors in the same order, fed by one read of the source. */
@@ -67,17 +69,23 @@ export async function runJob(
 
     throwIfAborted(signal);
     for (const pass of passes) {
-      await Promise.all(pass.outputs.map((k) => write(k, encodeOutputHeader(planned[k]))));
+      const writeHeaders = (tensorIndex: number) => Promise.all(pass.outputs.map(async (k) => {
+        const header = shardHeaderAt(planned[k], tensorIndex);
+        if (header) await write(k, header);
+      }));
+      // an output with no tensors still has its header
+      if (pass.order.length === 0) await writeHeaders(0);
       const drainOne = async () => {
         const work = inFlight.shift()!;
         const pieces = await work.result;
         throwIfAborted(signal);
+        if (work.firstOf !== undefined) await writeHeaders(work.firstOf);
         await Promise.all(pieces.map((piece, i) => write(pass.outputs[i], piece)));
         bytesDone += work.byteLength;
         if (work.last) await Promise.all(pass.outputs.map((k) => write(k, zeros(padding(written[k], planned[k].alignment)))));
         report(work, work.last);
       };
-      for (const name of pass.order) {
+      for (const [tensorIndex, name] of pass.order.entries()) {
         const tensor = byName.get(name)!;
         const outTypes = pass.outputs.map((k) => outputTypes[k].get(name)!);
         const rows = tensorRows(tensor.shape);
@@ -89,7 +97,10 @@ export async function runJob(
           throwIfAborted(signal);
           const result = convertSlab(pool, tensor, bytes, rowCount, outTypes);
           result.catch(() => {}); // awaited, in order, by drainOne
-          inFlight.push({ tensorNumber, tensorName: name, byteLength: bytes.byteLength, result, last: si === slabs.length - 1 });
+          inFlight.push({
+            tensorNumber, tensorName: name, byteLength: bytes.byteLength, result, last: si === slabs.length - 1,
+            firstOf: si === 0 ? tensorIndex : undefined,
+          });
           while (inFlight.length >= window) await drainOne();
         }
         tensorNumber++;

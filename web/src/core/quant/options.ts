@@ -41,6 +41,12 @@ export interface QuantizeOptions {
   readonly excludeWeights?: readonly string[];
   /** --prune-layers: block numbers to drop (later blocks are renumbered), sorted and without repeats */
   readonly pruneLayers?: readonly number[];
+  /** --keep-split: the output in the input's shards (tensors in the shards' file order) */
+  readonly keepSplit?: boolean;
+  /** gguf-split --split-max-size, in bytes: the output split as llama-gguf-split --split would split it */
+  readonly splitMaxSize?: number;
+  /** gguf-split --split-max-tensors */
+  readonly splitMaxTensors?: number;
 }
 
 /** llama_model_kv_override's fixed char[128] fields: at most 127 bytes of key or string value. */
@@ -143,4 +149,21 @@ export function parsePruneLayersOption(text: string): number[] {
     return id;
   });
   return [...new Set(ids)].sort((a, b) => a - b);
+}
+
+/** `N[M|G]` as gguf-split reads --split-max-size: N decimal megabytes (10^6) or gigabytes (10^9), N > 0. */
+export function parseSplitSizeOption(text: string): number {
+  const unit = text.at(-1);
+  if (unit !== 'M' && unit !== 'G') throw new QuantsmithError(`--split-max-size '${text}': supported units are M (megabytes) or G (gigabytes)`);
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(text);
+  const n = m ? Number(m[1]) : 0;
+  if (!(n > 0) || n > 2 ** 31 - 1) throw new QuantsmithError(`--split-max-size '${text}': size must be a positive value`);
+  return n * (unit === 'M' ? 1e6 : 1e9);
+}
+
+/** A whole number of tensors per shard, at least 1. */
+export function parseSplitTensorsOption(text: string): number {
+  const n = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new QuantsmithError(`--split-max-tensors '${text}': expected a whole number of at least 1`);
+  return n;
 }

@@ -26,6 +26,9 @@ export interface PlanInputTensor {
   readonly shape: readonly number[];
   /** ggml type id */
   readonly type: number;
+  /** split inputs: the shard holding the tensor, and its offset in that shard's data (--keep-split's order) */
+  readonly shard?: number;
+  readonly dataOffset?: number;
 }
 
 export interface PlanInput {
@@ -67,6 +70,8 @@ export interface QuantPlan {
   readonly fallbackCount: number;
   /** tensors converted (not copied) */
   readonly convertCount: number;
+  /** --keep-split: the output shard of each tensor (in `tensors` order); absent for a single file */
+  readonly keepSplitShards?: readonly number[];
 }
 
 function typeName(id: number): string {
@@ -153,7 +158,10 @@ export function planQuantization(model: PlanInput, options: QuantizeOptions): Qu
   }
   const metadata = outputMetadata(model.metadata, ftype.id, kvOverrides);
 
-  const ordered = pruned(sortLikeLlamaLoader(model.tensors), options.pruneLayers ?? [], hparams.arch, metadata);
+  checkSplitOptions(options);
+  const loaderOrder = pruned(sortLikeLlamaLoader(model.tensors), options.pruneLayers ?? [], hparams.arch, metadata);
+  // --keep-split writes (and so counts and decides) in each shard's file order
+  const ordered = options.keepSplit ? keepSplitOrder(loaderOrder) : loaderOrder;
   const categories = ordered.map((t) => tensorCategory(t.name));
   const state = new MixtureState(hparams, categories);
 
@@ -197,7 +205,31 @@ export function planQuantization(model: PlanInput, options: QuantizeOptions): Qu
     return planned;
   });
 
-  return { ftype, metadata, tensors, version: 3, alignment: GGUF_DEFAULT_ALIGNMENT, fallbackCount, convertCount };
+  const keepSplitShards = options.keepSplit ? checkedShards(ordered) : undefined;
+  return { ftype, metadata, tensors, version: 3, alignment: GGUF_DEFAULT_ALIGNMENT, fallbackCount, convertCount, keepSplitShards };
+}
+
+function checkSplitOptions(options: QuantizeOptions): void {
+  const bySize = options.splitMaxSize !== undefined;
+  const byCount = options.splitMaxTensors !== undefined;
+  if (bySize && byCount) throw new QuantsmithError('either --split-max-tensors or --split-max-size can be given, but not both');
+  if (options.keepSplit && (bySize || byCount)) {
+    throw new QuantsmithError('--keep-split keeps the input\'s shards; it cannot be combined with --split-max-size or --split-max-tensors');
+  }
+}
+
+function keepSplitOrder<T extends PlanInputTensor>(tensors: readonly T[]): T[] {
+  return [...tensors].sort((a, b) => (a.shard ?? 0) - (b.shard ?? 0) || (a.dataOffset ?? 0) - (b.dataOffset ?? 0));
+}
+
+/** Shards are numbered by the input's; one left empty (every tensor pruned) would have no file to be. */
+function checkedShards(ordered: readonly PlanInputTensor[]): number[] {
+  const shards = ordered.map((t) => t.shard ?? 0);
+  const count = Math.max(0, ...shards) + 1;
+  for (let i = 0; i < count; i++) {
+    if (!shards.includes(i)) throw new QuantsmithError(`--keep-split: shard ${i + 1} of ${count} would hold no tensors`);
+  }
+  return shards;
 }
 
 /**
