@@ -20,6 +20,8 @@ export function shardedSink(sizes: readonly number[], sinks: readonly ByteSink[]
       }
     },
     async commit() {
+      // every shard complete on disk before the first is renamed
+      for (const s of sinks) await s.finish?.();
       for (const s of sinks) await s.commit();
     },
     async abort() {
