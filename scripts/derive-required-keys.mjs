@@ -74,7 +74,8 @@ function requiredCalls(cls, seen = new Set()) {
     const call = /^ml\.(get_key|get_key_or_arr|get_arr)\((LLM_KV_\w+),([^;]*)\)$/.exec(st);
     if (!call) continue;
     const args = call[3].split(',').map((s) => s.trim());
-    const optional = args.some((a) => a.startsWith('false') || a === '/* required */ false');
+    // required=false, spelled false or 0 (comments are already gone)
+    const optional = args.slice(1).some((a) => a === 'false' || a === '0');
     if (optional || /\|\||&&|\?/.test(call[3])) continue;
     out.push([call[2], call[1] === 'get_arr' ? 'arr' : call[1] === 'get_key_or_arr' ? 'key-or-arr' : 'key']);
   }

@@ -50,7 +50,7 @@ const quantsmithRefusal = (metadata: GgufKV[]): string | undefined => {
   }
 };
 
-const SAMPLE = ['granite', 'gpt2', 'deepseek2', 'falcon', 'gemma2', 'qwen3moe', 'starcoder2', 'command-r'];
+const SAMPLE = ['granite', 'gpt2', 'deepseek2', 'falcon', 'gemma2', 'qwen3moe', 'starcoder2', 'command-r', 't5', 'bert', 'mamba2', 'rwkv7', 'gpt-oss', 'nemotron_h', 'minimax-m2', 'jais2'];
 
 for (const arch of SAMPLE) {
   test(`${arch}: each required key's absence is refused by both, an optional key's accepted by both`, () => {

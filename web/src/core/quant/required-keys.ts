@@ -25,7 +25,7 @@ export const ARCH_REQUIRED_KEYS: Readonly<Record<string, readonly RequiredKey[]>
   'bert': ['bert.attention.layer_norm_epsilon'],
   'modern-bert': ['modern-bert.attention.layer_norm_epsilon'],
   'nomic-bert': ['nomic-bert.attention.layer_norm_epsilon'],
-  'nomic-bert-moe': ['nomic-bert-moe.attention.layer_norm_epsilon', 'nomic-bert-moe.moe_every_n_layers'],
+  'nomic-bert-moe': ['nomic-bert-moe.attention.layer_norm_epsilon'],
   'neo-bert': ['neo-bert.attention.layer_norm_rms_epsilon'],
   'jina-bert-v2': ['jina-bert-v2.attention.layer_norm_epsilon'],
   'jina-bert-v3': ['jina-bert-v3.attention.layer_norm_epsilon'],
