@@ -161,7 +161,7 @@ export function planQuantization(model: PlanInput, options: QuantizeOptions): Qu
   checkSplitOptions(options);
   const loaderOrder = pruned(sortLikeLlamaLoader(model.tensors), options.pruneLayers ?? [], hparams.arch, metadata);
   // --keep-split writes (and so counts and decides) in each shard's file order
-  const ordered = options.keepSplit ? keepSplitOrder(loaderOrder) : loaderOrder;
+  const ordered = options.keepSplit ? keepSplitOrder(loaderOrder, model.tensors) : loaderOrder;
   const categories = ordered.map((t) => tensorCategory(t.name));
   const state = new MixtureState(hparams, categories);
 
@@ -218,8 +218,11 @@ function checkSplitOptions(options: QuantizeOptions): void {
   }
 }
 
-function keepSplitOrder<T extends PlanInputTensor>(tensors: readonly T[]): T[] {
-  return [...tensors].sort((a, b) => (a.shard ?? 0) - (b.shard ?? 0) || (a.dataOffset ?? 0) - (b.dataOffset ?? 0));
+/** By shard, then place in the file; a source without offsets (converted on the fly) keeps its file order. */
+function keepSplitOrder<T extends PlanInputTensor & { readonly sourceName: string }>(tensors: readonly T[], fileOrder: readonly PlanInputTensor[]): T[] {
+  const index = new Map(fileOrder.map((t, i) => [t.name, i]));
+  const place = (t: T) => t.dataOffset ?? index.get(t.sourceName)!;
+  return [...tensors].sort((a, b) => (a.shard ?? 0) - (b.shard ?? 0) || place(a) - place(b));
 }
 
 /** Shards are numbered by the input's; one left empty (every tensor pruned) would have no file to be. */
