@@ -132,3 +132,16 @@ test('a split size or count gguf-split would refuse is refused, and nothing is w
   assert.match(big.err, /at least 1/);
   assert.equal(readdirSync(dir).some((n) => n.startsWith('tiny')), false);
 });
+
+test('--keep-split of a Hugging Face folder: the file order of the converter\'s output, as llama-quantize reads it', async () => {
+  const { writeSyntheticFolder } = await import('../fixtures/hf/synthetic-folder.ts');
+  const { SYNTHETIC_SPECS } = await import('../fixtures/hf/synthetic-specs.ts');
+  const folder = join(dir, 'hf-llama');
+  writeSyntheticFolder(folder, SYNTHETIC_SPECS['synth-llama']);
+  // the plain conversion is the converter's file (checked against convert_hf_to_gguf.py's digests elsewhere)
+  assert.equal(cli(folder, '-o', 'hf-F16.gguf', '-t', 'F16').status, 0);
+  assert.equal(oracleQuantizeFile(join(dir, 'hf-F16.gguf'), join(dir, 'llama-hf-ks'), { ftype: 15, keepSplit: true }), 0);
+  const r = cli(folder, '-o', 'ours-hf-ks.gguf', '-t', 'Q4_K_M', '--keep-split');
+  assert.equal(r.status, 0, r.err);
+  assert.ok(same(join(dir, 'ours-hf-ks-00001-of-00001.gguf'), join(dir, 'llama-hf-ks-00001-of-00001.gguf')));
+});
