@@ -8,10 +8,9 @@ export const canPickFolders = (): boolean => typeof fsWindow().showDirectoryPick
 export const canSaveFiles = (): boolean =>
   typeof fsWindow().showSaveFilePicker === 'function' && typeof fsWindow().showDirectoryPicker === 'function';
 
-/** Opens the system's file dialog for a GGUF; rejects with AbortError when dismissed. */
-export async function pickModelFile(): Promise<FileSystemFileHandle> {
-  const [handle] = await fsWindow().showOpenFilePicker!({ id: 'quantsmith-models', types: GGUF_PICKER_TYPES });
-  return handle;
+/** Opens the system's file dialog for a GGUF (several files: the shards of a split model); rejects with AbortError when dismissed. */
+export function pickModelFiles(): Promise<FileSystemFileHandle[]> {
+  return fsWindow().showOpenFilePicker!({ id: 'quantsmith-models', types: GGUF_PICKER_TYPES, multiple: true });
 }
 
 /** Opens the system's folder dialog (Hugging Face model folders). */
