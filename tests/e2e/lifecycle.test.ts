@@ -8,11 +8,13 @@ import { readFileSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { oracleQuantizeFile, oracleQuietLogs } from '../oracle/llama-cpp.ts';
 import { SHARED_F16_GGUF } from '../helpers/paths.ts';
+import { writeSyntheticModel } from '../fixtures/synthetic-models.ts';
 import { buildApp, launchBrowser, pickersIntoOpfs, readOpfsFolder, scratch, serve, type StaticServer } from './harness.ts';
 
 let server: StaticServer;
 let context: BrowserContext;
 let expectedQ8: Buffer;
+let bigModel: string;
 
 before(async () => {
   const work = scratch('quantsmith-e2e-lifecycle-');
@@ -20,6 +22,8 @@ before(async () => {
   const out = join(work, 'oracle-Q8_0.gguf');
   assert.equal(oracleQuantizeFile(SHARED_F16_GGUF, out, { ftype: 7 }), 0);
   expectedQ8 = readFileSync(out);
+  bigModel = join(work, 'big-F16.gguf');
+  writeSyntheticModel(bigModel, { id: 'big', arch: 'llama', dtype: 'f16', nLayer: 4, nEmbd: 512, nHead: 8, nHeadKv: 4, nFf: 1536, nVocab: 8192, seed: 7 });
   server = await serve(buildApp());
   context = await launchBrowser();
   await pickersIntoOpfs(context);
@@ -30,39 +34,49 @@ after(async () => {
   await server?.close();
 });
 
-async function openShared(page: Page, folder: string): Promise<void> {
-  await page.goto(server.url);
-  await page.evaluate(`window.__outputFolder = ${JSON.stringify(folder)}`);
+async function openShared(page: Page): Promise<void> {
   await page.getByTestId('model-file-input').setInputFiles(SHARED_F16_GGUF);
   await page.getByRole('heading', { level: 2, name: /Pydoc Llama 5m/ }).waitFor({ timeout: 20_000 });
 }
 
 test('a kernel worker that ends mid-run fails the run by name, leaves no file, and the next run works', { timeout: 120_000 }, async () => {
   const page = await context.newPage();
-  await openShared(page, 'crashed');
-  // Q3_K_M is the slowest kind of kernel: the run lasts long enough for a worker to end inside it
+  await page.goto(server.url);
+  await page.evaluate(`window.__outputFolder = 'crashed'`);
+  // ~40 MB of F16 weights to Q3_K_M (the slowest kind of kernel): the run lasts long enough to end a worker
+  // well inside it, after both workers have started
+  await page.getByTestId('model-file-input').setInputFiles(bigModel);
+  await page.getByRole('heading', { level: 2 }).first().waitFor({ timeout: 20_000 });
   await page.getByLabel('Q4_K_M', { exact: true }).uncheck();
   await page.getByLabel('Q3_K_M', { exact: true }).check();
   await page.getByRole('button', { name: 'Quantize', exact: true }).click();
+  const progress = page.getByTestId('progress-tensor');
   let closed = false;
-  for (let i = 0; i < 2000 && !closed; i++) {
-    const kernelWorker = page.workers().find((w) => w.url().includes('kernel-worker'));
-    if (kernelWorker) {
-      // from inside, as the worker's own end: no error event reaches the page
-      await kernelWorker.evaluate('self.close()').catch(() => {});
+  const seen: string[] = [];
+  for (const until = Date.now() + 60_000; Date.now() < until && !closed; ) {
+    const text = (await progress.textContent({ timeout: 50 }).catch(() => '')) ?? '';
+    if (seen.at(-1) !== text) seen.push(text);
+    const m = /Tensor (\d+) of (\d+)/.exec(text);
+    const kernelWorkers = page.workers().filter((w) => w.url().includes('kernel-worker'));
+    // early in the run, with both workers started: end them all from inside, as a worker's own end
+    // (close(): no error event reaches the page); not awaited, a worker that closes may never answer
+    if (m && Number(m[1]) >= 3 && Number(m[1]) <= Number(m[2]) / 2 && kernelWorkers.length > 0) {
+      for (const w of kernelWorkers) void w.evaluate('self.close()').catch(() => {});
       closed = true;
     } else {
       await new Promise((r) => setTimeout(r, 5));
     }
   }
-  assert.ok(closed, 'a kernel worker ran');
+  assert.ok(closed, `a kernel worker was ended while the run was going (progress seen: ${seen.join(' | ')}; page: ${await page.locator('main').innerText().catch(() => '?')})`);
   const failed = page.getByTestId('run-failed');
   await failed.waitFor({ timeout: 30_000 });
   assert.match((await failed.textContent()) ?? '', /^The run failed: a kernel worker stopped unexpectedly \(the worker ended\)/);
   assert.deepEqual([...(await readOpfsFolder(page, 'crashed')).keys()], [], 'no output is left');
 
   await page.evaluate(`window.__outputFolder = 'after-crash'`);
+  await openShared(page);
   await page.getByLabel('Q3_K_M', { exact: true }).uncheck();
+  await page.getByLabel('Q4_K_M', { exact: true }).uncheck();
   await page.getByLabel('Q8_0', { exact: true }).check();
   await page.getByRole('button', { name: 'Quantize', exact: true }).click();
   await page.getByRole('heading', { name: /^Done in/ }).waitFor({ timeout: 60_000 });

@@ -4,7 +4,7 @@ import { createPool, type KernelPool } from '../core/engine/pool.ts';
 import type { KernelWorkerApi } from '../core/engine/convert-task.ts';
 import { WorkerCrashedError } from '../core/errors.ts';
 import { WorkerDeath } from './worker-death.ts';
-import { watchLifeLock } from './worker-life-lock.ts';
+import { watchLifeLock, watchStart } from './worker-life-lock.ts';
 
 export function createBrowserPool(wasm: WebAssembly.Module, size = navigator.hardwareConcurrency || 2): KernelPool {
   return createPool(size, async () => {
@@ -14,7 +14,15 @@ export function createBrowserPool(wasm: WebAssembly.Module, size = navigator.har
     const api = wrap<KernelWorkerApi>(worker);
     const death = new WorkerDeath();
     worker.addEventListener('error', (e) => death.died(new WorkerCrashedError(e.message || 'an error in the worker')));
-    await death.guard(api.init(wasm));
+    const starting = new AbortController();
+    try {
+      await Promise.race([death.guard(api.init(wasm)), watchStart(name, starting.signal, (why) => new WorkerCrashedError(why))]);
+    } catch (e) {
+      worker.terminate();
+      throw e;
+    } finally {
+      starting.abort();
+    }
     const ours = new AbortController();
     watchLifeLock(name, ours.signal, () => death.died(new WorkerCrashedError('the worker ended')));
     return {

@@ -26,3 +26,34 @@ export function holdLifeLock(name: string): Promise<void> {
 export function watchLifeLock(name: string, signal: AbortSignal, onEnd: () => void): void {
   navigator.locks?.request(name, { signal }, () => onEnd()).catch(() => {}); // aborted: nothing to watch
 }
+
+/** How long a new worker may take to take its life lock before the page gives up on it. */
+const START_DEADLINE_MS = 30_000;
+const POLL_MS = 200;
+
+/**
+ * In the page, while the worker holding `name` starts (before its first answer): rejects with
+ * `ended()`'s error when the worker ends in that time (its lock request was there, then went), or when it
+ * has not asked for the lock within START_DEADLINE_MS; otherwise never settles. Stops when `signal` aborts.
+ * (watchLifeLock cannot cover this time: its request could be granted before the worker's own.)
+ */
+export function watchStart(name: string, signal: AbortSignal, ended: (why: string) => Error): Promise<never> {
+  const locks = navigator.locks;
+  return new Promise<never>((_, reject) => {
+    if (!locks) return;
+    const started = Date.now();
+    let seen = false;
+    const poll = async () => {
+      if (signal.aborted) return;
+      const state = await locks.query().catch(() => undefined);
+      if (signal.aborted) return;
+      // requested (pending) counts too: a worker that ends before its request is granted drops it
+      const present = [...(state?.held ?? []), ...(state?.pending ?? [])].some((l) => l.name === name);
+      if (present) seen = true;
+      if (seen && !present) return reject(ended('the worker ended while starting'));
+      if (!seen && Date.now() - started > START_DEADLINE_MS) return reject(ended(`the worker did not start within ${START_DEADLINE_MS / 1000} s`));
+      setTimeout(poll, POLL_MS);
+    };
+    void poll();
+  });
+}
