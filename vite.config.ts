@@ -9,36 +9,30 @@ import { fileURLToPath } from 'node:url';
 
 const repo = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
-/** The trained test model's F16 GGUF (10.6 MB), served at /samples/<name>; not committed, copied per build. */
-const SAMPLE_NAME = 'pydoc-llama-5m-F16.gguf';
-const SAMPLE_PATH = repo(`../shared/models/pydoc-llama-5m/${SAMPLE_NAME}`);
-const SAMPLE_URL_PATH = `samples/${SAMPLE_NAME}`;
-
-function sampleModel(): Plugin {
-  const present = existsSync(SAMPLE_PATH);
+/** A file of the trained test model in ../shared, served at /samples/<name>; not committed, copied per build. */
+function sharedSample(define: string, name: string, what: string): Plugin {
+  const path = repo(`../shared/models/pydoc-llama-5m/${name}`);
+  const urlPath = `samples/${name}`;
+  const present = existsSync(path);
   return {
-    name: 'quantsmith-sample-model',
+    name: `quantsmith-sample-${name}`,
     config: () => ({
-      define: {
-        __SAMPLE_MODEL__: JSON.stringify(
-          present ? { path: SAMPLE_URL_PATH, name: SAMPLE_NAME, size: statSync(SAMPLE_PATH).size } : null,
-        ),
-      },
+      define: { [define]: JSON.stringify(present ? { path: urlPath, name, size: statSync(path).size } : null) },
     }),
     configureServer(server) {
-      server.middlewares.use(`/${SAMPLE_URL_PATH}`, (_req, res) => {
+      server.middlewares.use(`/${urlPath}`, (_req, res) => {
         if (!present) return void (res.statusCode = 404, res.end());
-        res.setHeader('Content-Type', 'application/octet-stream');
-        res.setHeader('Content-Length', String(statSync(SAMPLE_PATH).size));
-        createReadStream(SAMPLE_PATH).pipe(res);
+        res.setHeader('Content-Type', name.endsWith('.txt') ? 'text/plain; charset=utf-8' : 'application/octet-stream');
+        res.setHeader('Content-Length', String(statSync(path).size));
+        createReadStream(path).pipe(res);
       });
     },
     generateBundle() {
       if (!present) {
-        this.warn(`sample model not found at ${SAMPLE_PATH}; "Try the sample model" will be hidden`);
+        this.warn(`${name} not found at ${path}; ${what} will be hidden`);
         return;
       }
-      this.emitFile({ type: 'asset', fileName: SAMPLE_URL_PATH, source: readFileSync(SAMPLE_PATH) });
+      this.emitFile({ type: 'asset', fileName: urlPath, source: readFileSync(path) });
     },
   };
 }
@@ -58,7 +52,9 @@ export default defineConfig({
   server: { fs: { allow: [repo('.')] } },
   plugins: [
     svelte({ configFile: false }),
-    sampleModel(),
+    // the F16 GGUF (10.6 MB) and its held-out text (317 kB of the Python documentation, PSF License)
+    sharedSample('__SAMPLE_MODEL__', 'pydoc-llama-5m-F16.gguf', '"Try the sample model"'),
+    sharedSample('__SAMPLE_TEXT__', 'heldout.txt', 'the bundled quality-check text'),
     contentSecurityPolicyMeta(),
     VitePWA({
       registerType: 'prompt',
