@@ -6,7 +6,8 @@ import { QuantsmithError } from '../../core/errors.ts';
 import { getNumber, getString } from '../../core/formats/gguf/metadata.ts';
 import { kldFigures, perplexityFigure } from '../../core/eval/eval-figures.ts';
 import { checkModels, runEvaluation, type EvalProgress, type EvalWorker } from '../../core/eval/eval-run.ts';
-import { tokenizeEvalText } from '../../core/eval/eval-text.ts';
+import { decodeEvalText, tokenizeEvalText } from '../../core/eval/eval-text.ts';
+import { ftypeById } from '../../core/quant/ftypes.ts';
 
 /** One model's measured figures; the source row has no KL divergence (it is the base). */
 export interface QualityRow {
@@ -124,4 +125,54 @@ export function modelCardQuality(r: QualityReport, fileName: string): string | u
   const base = r.rows[0];
   const sign = row.pplDelta >= 0 ? '+' : '−';
   return `perplexity ${row.ppl.toFixed(2)} (${sign}${Math.abs(100 * row.pplDelta).toFixed(2)}% vs ${base.type}), mean KLD ${row.meanKld.toPrecision(3)}, ${r.chunks}×${r.nCtx} tokens`;
+}
+
+/** The source's row label: its llama.cpp file type (general.file_type), e.g. "F16", or "source". */
+export function sourceTypeName(source: ModelSource): string {
+  const id = getNumber(source, 'general.file_type');
+  return (id !== undefined && ftypeById(id)?.name) || 'source';
+}
+
+export interface PreparedText {
+  readonly name: string;
+  readonly text: string;
+  readonly tokens: number;
+  /** chunks of the check's context the text holds */
+  readonly chunks: number;
+}
+
+/** Reads a text for the check as llama-perplexity reads -f (UTF-8, binary refused) and counts its chunks. */
+export function prepareText(source: ModelSource, bytes: Uint8Array, name: string): PreparedText {
+  const text = decodeEvalText(bytes, name);
+  const tokens = tokenizeEvalText(source, text).length;
+  return { name, text, tokens, chunks: availableChunks(tokens, qualityContext(source)) };
+}
+
+export interface ChartPoint {
+  readonly label: string;
+  /** 0…1 across and up the plot area */
+  readonly x: number;
+  readonly y: number;
+  readonly size: number;
+  readonly kld: number;
+}
+
+/** Where each output sits on a size (across) against mean KL divergence (up) chart, both from zero. */
+export function sizeKldPoints(r: QualityReport): { points: ChartPoint[]; maxSize: number; maxKld: number } {
+  const outs = r.rows.filter((x) => x.meanKld !== undefined);
+  const maxSize = Math.max(...r.rows.map((x) => x.size), 1);
+  const maxKld = Math.max(...outs.map((x) => x.meanKld!), 1e-12);
+  return {
+    points: outs.map((x) => ({ label: x.type, x: x.size / maxSize, y: x.meanKld! / maxKld, size: x.size, kld: x.meanKld! })),
+    maxSize,
+    maxKld,
+  };
+}
+
+/** The history entry of a finished run: the one whose outputs are these files (same names and SHA-256). */
+export function historyEntryFor<E extends { readonly outputs: readonly { fileName: string; sha256: string }[] }>(
+  entries: readonly E[], outputs: readonly { fileName: string; sha256: string }[],
+): E | undefined {
+  const key = (os: readonly { fileName: string; sha256: string }[]) => os.map((o) => `${o.fileName}\0${o.sha256}`).join('\n');
+  return entries.find((e) => key(e.outputs) === key(outputs));
 }
