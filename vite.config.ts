@@ -9,6 +9,9 @@ import { fileURLToPath } from 'node:url';
 
 const repo = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
+const SAMPLE_MODEL = 'pydoc-llama-5m-F16.gguf';
+const SAMPLE_TEXT = 'heldout.txt';
+
 /** A file of the trained test model in ../shared, served at /samples/<name>; not committed, copied per build. */
 function sharedSample(define: string, name: string, what: string): Plugin {
   const path = repo(`../shared/models/pydoc-llama-5m/${name}`);
@@ -53,8 +56,8 @@ export default defineConfig({
   plugins: [
     svelte({ configFile: false }),
     // the F16 GGUF (10.6 MB) and its held-out text (317 kB of the Python documentation, PSF License)
-    sharedSample('__SAMPLE_MODEL__', 'pydoc-llama-5m-F16.gguf', '"Try the sample model"'),
-    sharedSample('__SAMPLE_TEXT__', 'heldout.txt', 'the bundled quality-check text'),
+    sharedSample('__SAMPLE_MODEL__', SAMPLE_MODEL, '"Try the sample model"'),
+    sharedSample('__SAMPLE_TEXT__', SAMPLE_TEXT, 'the bundled quality-check text'),
     contentSecurityPolicyMeta(),
     VitePWA({
       registerType: 'prompt',
@@ -79,9 +82,9 @@ export default defineConfig({
         launch_handler: { client_mode: 'focus-existing' },
       },
       workbox: {
-        // the app shell, the worker chunks, the WASM and the sample model (10.6 MB): "Try the sample model"
-        // works offline from the first visit on
-        globPatterns: ['**/*.{html,js,css,wasm,png,svg,webmanifest}', `${SAMPLE_URL_PATH}`],
+        // the app shell, the worker chunks, the WASM, the sample model (10.6 MB) and its text (317 kB):
+        // "Try the sample model" and Check quality's bundled text work offline from the first visit on
+        globPatterns: ['**/*.{html,js,css,wasm,png,svg,webmanifest}', `samples/${SAMPLE_MODEL}`, `samples/${SAMPLE_TEXT}`],
         maximumFileSizeToCacheInBytes: 16 * 1024 * 1024,
         navigateFallback: 'index.html',
         cleanupOutdatedCaches: true,
