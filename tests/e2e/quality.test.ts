@@ -8,12 +8,14 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { CLI_BIN, SHARED_F16_GGUF, SHARED_MODEL_DIR } from '../helpers/paths.ts';
-import { buildApp, describeViolations, launchBrowser, pickersIntoOpfs, scratch, seriousA11yViolations, serve, type StaticServer } from './harness.ts';
+import { readFileSync } from 'node:fs';
+import { buildApp, describeViolations, launchBrowser, pickersIntoOpfs, readOpfsFolder, scratch, seriousA11yViolations, serve, type StaticServer } from './harness.ts';
 
 const CHUNKS = 2;
 let server: StaticServer;
 let context: BrowserContext;
 let cliLines: string[] = [];
+let cliImatrix: Buffer;
 const pageErrors: string[] = [];
 
 before(async () => {
@@ -27,6 +29,10 @@ before(async () => {
   const r = spawnSync(process.execPath, [CLI_BIN, 'kld', SHARED_F16_GGUF, ...outs, '-f', join(SHARED_MODEL_DIR, 'heldout.txt'), '-c', '256', '--chunks', String(CHUNKS)], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   cliLines = r.stdout.trim().split('\n');
+  const im = join(work, 'cli.imatrix.gguf');
+  const ri = spawnSync(process.execPath, [CLI_BIN, 'imatrix', '-m', SHARED_F16_GGUF, '-f', 'heldout.txt', '-c', '256', '--chunks', '2', '-o', im], { encoding: 'utf8', cwd: SHARED_MODEL_DIR });
+  assert.equal(ri.status, 0, ri.stderr);
+  cliImatrix = readFileSync(im);
   server = await serve(buildApp());
   context = await launchBrowser();
   await pickersIntoOpfs(context);
@@ -94,6 +100,30 @@ test('cancel mid-way: the check stops, and the next check runs', { timeout: 180_
   await page.getByTestId('quality-start').click();
   await page.getByTestId('quality-table').waitFor({ timeout: 120_000 });
   assert.match((await page.getByTestId('quality-table').locator('caption').textContent()) ?? '', /1 chunks of 256 tokens/);
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+test('Compute importance matrix saves <model>.imatrix.gguf (the CLI\'s file) and chooses it', { timeout: 180_000 }, async () => {
+  const page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(server.url);
+  await page.evaluate(`window.__outputFolder = 'imatrix'`);
+  await page.getByTestId('model-file-input').setInputFiles(SHARED_F16_GGUF);
+  await page.getByRole('heading', { level: 2, name: /Pydoc Llama 5m/ }).waitFor({ timeout: 20_000 });
+  const panel = page.getByTestId('imatrix-compute');
+  await panel.getByText('Compute an importance matrix for this model').click();
+  await panel.getByRole('button', { name: 'Use the bundled text' }).click();
+  await panel.getByTestId('imatrix-text-info').waitFor({ timeout: 30_000 });
+  await panel.getByTestId('imatrix-chunks').fill('2');
+  await panel.getByTestId('imatrix-start').click();
+  await panel.getByTestId('imatrix-saved').waitFor({ timeout: 120_000 });
+  assert.equal(await page.getByTestId('imatrix-name').textContent(), 'pydoc-llama-5m-F16.imatrix.gguf', 'chosen for the next quantization');
+  const files = await readOpfsFolder(page, 'imatrix');
+  assert.deepEqual([...files.keys()], ['pydoc-llama-5m-F16.imatrix.gguf']);
+  assert.ok(files.get('pydoc-llama-5m-F16.imatrix.gguf')!.equals(cliImatrix), 'the same bytes as quantsmith imatrix -f heldout.txt -c 256 --chunks 2');
+  const violations = await seriousA11yViolations(page);
+  assert.deepEqual(violations, [], describeViolations(violations));
   assert.deepEqual(pageErrors, []);
   await page.close();
 });
