@@ -16,6 +16,7 @@ let server: StaticServer;
 let context: BrowserContext;
 let cliLines: string[] = [];
 let cliImatrix: Buffer;
+let q8Path = '';
 const pageErrors: string[] = [];
 
 before(async () => {
@@ -29,6 +30,7 @@ before(async () => {
   const r = spawnSync(process.execPath, [CLI_BIN, 'kld', SHARED_F16_GGUF, ...outs, '-f', join(SHARED_MODEL_DIR, 'heldout.txt'), '-c', '256', '--chunks', String(CHUNKS)], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   cliLines = r.stdout.trim().split('\n');
+  q8Path = outs[0];
   const im = join(work, 'cli.imatrix.gguf');
   const ri = spawnSync(process.execPath, [CLI_BIN, 'imatrix', '-m', SHARED_F16_GGUF, '-f', 'heldout.txt', '-c', '256', '--chunks', '2', '-o', im], { encoding: 'utf8', cwd: SHARED_MODEL_DIR });
   assert.equal(ri.status, 0, ri.stderr);
@@ -124,6 +126,28 @@ test('Compute importance matrix saves <model>.imatrix.gguf (the CLI\'s file) and
   assert.ok(files.get('pydoc-llama-5m-F16.imatrix.gguf')!.equals(cliImatrix), 'the same bytes as quantsmith imatrix -f heldout.txt -c 256 --chunks 2');
   const violations = await seriousA11yViolations(page);
   assert.deepEqual(violations, [], describeViolations(violations));
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+test('a GGUF opened beside the source is checked without a run, with the CLI evaluator\'s figures', { timeout: 180_000 }, async () => {
+  const page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(server.url);
+  await page.getByTestId('model-file-input').setInputFiles(SHARED_F16_GGUF);
+  await page.getByRole('heading', { level: 2, name: /Pydoc Llama 5m/ }).waitFor({ timeout: 20_000 });
+  const panel = page.getByTestId('quality');
+  assert.equal(await panel.getByTestId('quality-start').isDisabled(), true, 'nothing to compare yet');
+  await panel.getByTestId('quality-extra').setInputFiles(q8Path);
+  await panel.getByRole('button', { name: 'Use the bundled text' }).click();
+  await panel.getByTestId('quality-text-info').waitFor({ timeout: 30_000 });
+  await panel.getByTestId('quality-chunks').fill(String(CHUNKS));
+  await panel.getByTestId('quality-start').click();
+  await panel.getByTestId('quality-table').waitFor({ timeout: 120_000 });
+  const cells = await Promise.all((await panel.locator('tbody tr').all()).map(async (r) => (await r.locator('th, td').allTextContents()).map((x) => x.trim())));
+  assert.deepEqual(cells.map((c) => [c[0], c[1]]), [['F16', 'pydoc-llama-5m-F16.gguf'], ['Q8_0', 'pydoc-llama-5m-Q8_0.gguf']]);
+  const m = /PPL = (\d+\.\d{4}) .* mean KLD (\d\.\d{6}) .* same top (\d+\.\d\d)%/.exec(cliLines[1])!;
+  assert.deepEqual([cells[1][3].split(' ')[0], cells[1][5], cells[1][6]], [m[1], m[2], `${m[3]} %`]);
   assert.deepEqual(pageErrors, []);
   await page.close();
 });
