@@ -139,6 +139,10 @@ test('a GGUF opened beside the source is checked without a run, with the CLI eva
   const panel = page.getByTestId('quality');
   assert.equal(await panel.getByTestId('quality-start').isDisabled(), true, 'nothing to compare yet');
   await panel.getByTestId('quality-extra').setInputFiles(q8Path);
+  // a binary file given as the text is refused by name, in one line
+  await panel.getByTestId('quality-text').setInputFiles(q8Path);
+  assert.match((await panel.getByTestId('quality-text-error').textContent({ timeout: 30_000 })) ?? '', /^pydoc-llama-5m-Q8_0\.gguf is not a text file: it holds a NUL byte at offset \d+$/);
+  assert.equal(await panel.getByTestId('quality-start').isDisabled(), true);
   await panel.getByRole('button', { name: 'Use the bundled text' }).click();
   await panel.getByTestId('quality-text-info').waitFor({ timeout: 30_000 });
   await panel.getByTestId('quality-chunks').fill(String(CHUNKS));
