@@ -9,36 +9,33 @@ import { fileURLToPath } from 'node:url';
 
 const repo = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
-/** The trained test model's F16 GGUF (10.6 MB), served at /samples/<name>; not committed, copied per build. */
-const SAMPLE_NAME = 'pydoc-llama-5m-F16.gguf';
-const SAMPLE_PATH = repo(`../shared/models/pydoc-llama-5m/${SAMPLE_NAME}`);
-const SAMPLE_URL_PATH = `samples/${SAMPLE_NAME}`;
+const SAMPLE_MODEL = 'pydoc-llama-5m-F16.gguf';
+const SAMPLE_TEXT = 'heldout.txt';
 
-function sampleModel(): Plugin {
-  const present = existsSync(SAMPLE_PATH);
+/** A file of the trained test model in ../shared, served at /samples/<name>; not committed, copied per build. */
+function sharedSample(define: string, name: string, what: string): Plugin {
+  const path = repo(`../shared/models/pydoc-llama-5m/${name}`);
+  const urlPath = `samples/${name}`;
+  const present = existsSync(path);
   return {
-    name: 'quantsmith-sample-model',
+    name: `quantsmith-sample-${name}`,
     config: () => ({
-      define: {
-        __SAMPLE_MODEL__: JSON.stringify(
-          present ? { path: SAMPLE_URL_PATH, name: SAMPLE_NAME, size: statSync(SAMPLE_PATH).size } : null,
-        ),
-      },
+      define: { [define]: JSON.stringify(present ? { path: urlPath, name, size: statSync(path).size } : null) },
     }),
     configureServer(server) {
-      server.middlewares.use(`/${SAMPLE_URL_PATH}`, (_req, res) => {
+      server.middlewares.use(`/${urlPath}`, (_req, res) => {
         if (!present) return void (res.statusCode = 404, res.end());
-        res.setHeader('Content-Type', 'application/octet-stream');
-        res.setHeader('Content-Length', String(statSync(SAMPLE_PATH).size));
-        createReadStream(SAMPLE_PATH).pipe(res);
+        res.setHeader('Content-Type', name.endsWith('.txt') ? 'text/plain; charset=utf-8' : 'application/octet-stream');
+        res.setHeader('Content-Length', String(statSync(path).size));
+        createReadStream(path).pipe(res);
       });
     },
     generateBundle() {
       if (!present) {
-        this.warn(`sample model not found at ${SAMPLE_PATH}; "Try the sample model" will be hidden`);
+        this.warn(`${name} not found at ${path}; ${what} will be hidden`);
         return;
       }
-      this.emitFile({ type: 'asset', fileName: SAMPLE_URL_PATH, source: readFileSync(SAMPLE_PATH) });
+      this.emitFile({ type: 'asset', fileName: urlPath, source: readFileSync(path) });
     },
   };
 }
@@ -58,7 +55,9 @@ export default defineConfig({
   server: { fs: { allow: [repo('.')] } },
   plugins: [
     svelte({ configFile: false }),
-    sampleModel(),
+    // the F16 GGUF (10.6 MB) and its held-out text (317 kB of the Python documentation, PSF License)
+    sharedSample('__SAMPLE_MODEL__', SAMPLE_MODEL, '"Try the sample model"'),
+    sharedSample('__SAMPLE_TEXT__', SAMPLE_TEXT, 'the bundled quality-check text'),
     contentSecurityPolicyMeta(),
     VitePWA({
       registerType: 'prompt',
@@ -83,9 +82,9 @@ export default defineConfig({
         launch_handler: { client_mode: 'focus-existing' },
       },
       workbox: {
-        // the app shell, the worker chunks, the WASM and the sample model (10.6 MB): "Try the sample model"
-        // works offline from the first visit on
-        globPatterns: ['**/*.{html,js,css,wasm,png,svg,webmanifest}', `${SAMPLE_URL_PATH}`],
+        // the app shell, the worker chunks, the WASM, the sample model (10.6 MB) and its text (317 kB):
+        // "Try the sample model" and Check quality's bundled text work offline from the first visit on
+        globPatterns: ['**/*.{html,js,css,wasm,png,svg,webmanifest}', `samples/${SAMPLE_MODEL}`, `samples/${SAMPLE_TEXT}`],
         maximumFileSizeToCacheInBytes: 16 * 1024 * 1024,
         navigateFallback: 'index.html',
         cleanupOutdatedCaches: true,

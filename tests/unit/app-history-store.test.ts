@@ -28,3 +28,22 @@ test('history: newest first, kept to its limit, entries removable and clearable'
   await store.restore(cleared);
   assert.deepEqual((await store.list()).map((e) => e.modelName), ['model-50', 'model-40', 'model-20'], 'Undo brings the cleared runs back');
 });
+
+test('history: a quality check\'s figures stay with the run they measured', async () => {
+  const store = new HistoryStore(memoryStore());
+  const entry = await store.add(run(10));
+  const quality = {
+    textName: 'heldout.txt', nCtx: 256, chunks: 2,
+    rows: [
+      { type: 'F16', fileName: 'm.gguf', size: 1000, ppl: 31.2, pplError: 0.9, pplDelta: 0 },
+      { type: 'Q8_0', fileName: 'm-Q8_0.gguf', size: 536, ppl: 31.21, pplError: 0.9, pplDelta: 0.0003, meanKld: 7.5e-5, sameTop: 0.993 },
+    ],
+  };
+  assert.equal(await store.setQuality(entry.id, quality), true);
+  const [kept] = await store.list();
+  assert.deepEqual(kept.quality, quality);
+  assert.deepEqual(kept.outputs, entry.outputs, 'the rest of the entry is unchanged');
+  await store.remove(entry.id);
+  assert.equal(await store.setQuality(entry.id, quality), false, 'a run no longer kept is not brought back');
+  assert.deepEqual(await store.list(), []);
+});

@@ -5,6 +5,7 @@ import { buildModelCard } from '../../core/hub/model-card.ts';
 import { publishToHub, type PublishProgress, type PublishResult } from '../../core/hub/publish.ts';
 import { normalizeEndpoint } from '../../core/hub/hub-access.ts';
 import { llamaCppCommands } from '../run/command-lines.ts';
+import { modelCardQuality } from '../quality/quality-session.ts';
 import type { RunState } from '../run/run-state.ts';
 import type { HubOrigin } from './hub-session.ts';
 
@@ -30,6 +31,7 @@ export function publishCard(run: Extract<RunState, { kind: 'done' }>, origin: Hu
       size: o.size,
       sha256: o.sha256,
       llamaCpp: llamaCppCommands(run.modelName, o.fileName, o.type, run.preset, run.hfOuttype),
+      quality: run.quality && modelCardQuality(run.quality, o.fileName),
     })),
   });
 }

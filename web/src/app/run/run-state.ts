@@ -3,6 +3,7 @@ import type { JobProgress } from '../../core/engine/api.ts';
 import type { QuantPlan } from '../../core/quant/plan.ts';
 import type { Preset } from '../presets/preset.ts';
 import type { FloatOuttype } from './command-lines.ts';
+import type { QualityReport } from '../quality/quality-session.ts';
 
 export interface RunOutput {
   /** llama.cpp ftype name */
@@ -42,6 +43,8 @@ export type RunState =
       readonly preset: Preset;
       /** set when the source was a Hugging Face folder: the float type it was converted to */
       readonly hfOuttype?: FloatOuttype;
+      /** the latest Check quality figures of these outputs (offered to the model card) */
+      readonly quality?: QualityReport;
     }
   | { readonly kind: 'cancelled'; readonly modelName: string }
   | { readonly kind: 'failed'; readonly modelName: string; readonly message: string };

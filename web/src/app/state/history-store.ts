@@ -1,4 +1,5 @@
 // The history of runs: what was quantized, with which preset, what came out and how long it took.
+import type { QualityReport } from '../quality/quality-session.ts';
 import type { KeyValueStore } from './kv.ts';
 
 export interface HistoryOutput {
@@ -20,6 +21,8 @@ export interface HistoryEntry {
   readonly presetLink: string;
   readonly outputs: readonly HistoryOutput[];
   readonly seconds: number;
+  /** the latest "Check quality" figures of this run's outputs, when measured */
+  readonly quality?: QualityReport;
 }
 
 /** Older runs beyond this many are dropped. */
@@ -43,6 +46,14 @@ export class HistoryStore {
     const all = await this.list();
     for (const old of all.slice(this.limit)) await this.kv.del(old.id);
     return stored;
+  }
+
+  /** Keeps a quality check's figures with the run they measured; false when the run is no longer kept. */
+  async setQuality(id: string, quality: QualityReport): Promise<boolean> {
+    const entry = await this.kv.get<HistoryEntry>(id);
+    if (!entry) return false;
+    await this.kv.set(id, { ...entry, quality });
+    return true;
   }
 
   async remove(id: string): Promise<void> {

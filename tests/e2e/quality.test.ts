@@ -1,0 +1,157 @@
+// Check quality in Debian's Chromium against the production build: quantize the shared model to Q8_0 and
+// Q4_K_M in the page, check them on the bundled held-out text, and the figures the page shows are the ones
+// `quantsmith kld` prints for the same chunks (its evaluator is held to llama.cpp by the oracle tests);
+// cancel mid-way leaves the page ready for another check; axe finds no serious violations.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { CLI_BIN, SHARED_F16_GGUF, SHARED_MODEL_DIR } from '../helpers/paths.ts';
+import { readFileSync } from 'node:fs';
+import { buildApp, describeViolations, launchBrowser, pickersIntoOpfs, readOpfsFolder, scratch, seriousA11yViolations, serve, type StaticServer } from './harness.ts';
+
+const CHUNKS = 2;
+let server: StaticServer;
+let context: BrowserContext;
+let cliLines: string[] = [];
+let cliImatrix: Buffer;
+let q8Path = '';
+const pageErrors: string[] = [];
+
+before(async () => {
+  const work = scratch('quantsmith-e2e-quality-');
+  const outs = ['Q8_0', 'Q4_K_M'].map((t) => {
+    const out = join(work, `pydoc-llama-5m-${t}.gguf`);
+    const r = spawnSync(process.execPath, [CLI_BIN, 'quantize', SHARED_F16_GGUF, '-o', out, '-t', t], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return out;
+  });
+  const r = spawnSync(process.execPath, [CLI_BIN, 'kld', SHARED_F16_GGUF, ...outs, '-f', join(SHARED_MODEL_DIR, 'heldout.txt'), '-c', '256', '--chunks', String(CHUNKS)], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  cliLines = r.stdout.trim().split('\n');
+  q8Path = outs[0];
+  const im = join(work, 'cli.imatrix.gguf');
+  const ri = spawnSync(process.execPath, [CLI_BIN, 'imatrix', '-m', SHARED_F16_GGUF, '-f', 'heldout.txt', '-c', '256', '--chunks', '2', '-o', im], { encoding: 'utf8', cwd: SHARED_MODEL_DIR });
+  assert.equal(ri.status, 0, ri.stderr);
+  cliImatrix = readFileSync(im);
+  server = await serve(buildApp());
+  context = await launchBrowser();
+  await pickersIntoOpfs(context);
+});
+
+after(async () => {
+  await context?.close();
+  await server?.close();
+});
+
+async function quantizedPage(folder: string): Promise<Page> {
+  const page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(server.url);
+  await page.evaluate(`window.__outputFolder = '${folder}'`);
+  await page.getByTestId('model-file-input').setInputFiles(SHARED_F16_GGUF);
+  await page.getByRole('heading', { level: 2, name: /Pydoc Llama 5m/ }).waitFor({ timeout: 20_000 });
+  await page.getByLabel('Q8_0', { exact: true }).check();
+  await page.getByRole('button', { name: 'Quantize to 2 files' }).click();
+  await page.getByRole('heading', { name: /^Done in/ }).waitFor({ timeout: 90_000 });
+  await page.getByRole('button', { name: 'Use the bundled text' }).click();
+  await page.getByTestId('quality-text-info').waitFor({ timeout: 30_000 });
+  return page;
+}
+
+test(`Check quality on ${CHUNKS} chunks shows the CLI evaluator's perplexity, KL divergence and same-top`, { timeout: 180_000 }, async () => {
+  const page = await quantizedPage('quality');
+  assert.match((await page.getByTestId('quality-text-info').textContent()) ?? '', /^heldout\.txt: \d+ tokens, \d+ chunks of 256$/);
+  await page.getByTestId('quality-chunks').fill(String(CHUNKS));
+  assert.match((await page.getByTestId('quality-estimate').textContent()) ?? '', new RegExp(`^${CHUNKS} chunks × 3 models: about `));
+  await page.getByTestId('quality-start').click();
+  await page.getByTestId('quality-table').waitFor({ timeout: 120_000 });
+
+  const rows = await page.getByTestId('quality-table').locator('tbody tr').all();
+  const cells = await Promise.all(rows.map(async (r) => (await r.locator('th, td').allTextContents()).map((s) => s.trim())));
+  assert.deepEqual(cells.map((c) => c[0]), ['F16', 'Q4_K_M', 'Q8_0']);
+  const cliPpl = (line: string) => Number(/PPL = (\d+\.\d{4})/.exec(line)![1]).toFixed(4);
+  assert.equal(cells[0][3].split(' ')[0], cliPpl(cliLines[0]), 'source perplexity');
+  for (const [type, line] of [['Q8_0', cliLines[1]], ['Q4_K_M', cliLines[2]]]) {
+    const row = cells.find((c) => c[0] === type)!;
+    const m = /mean KLD (\d\.\d{6}) .* same top (\d+\.\d\d)%/.exec(line)!;
+    assert.equal(row[3].split(' ')[0], cliPpl(line), `${type} perplexity`);
+    assert.equal(row[5], m[1], `${type} mean KLD`);
+    assert.equal(row[6], `${m[2]} %`, `${type} same top`);
+  }
+  assert.equal(await page.getByTestId('size-kld-chart').locator('circle').count(), 2);
+
+  const violations = await seriousA11yViolations(page);
+  assert.deepEqual(violations, [], describeViolations(violations));
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+test('cancel mid-way: the check stops, and the next check runs', { timeout: 180_000 }, async () => {
+  const page = await quantizedPage('quality-cancel');
+  await page.getByTestId('quality-chunks').fill('16');
+  await page.getByTestId('quality-start').click();
+  await page.getByTestId('quality-progress').filter({ hasText: /block/ }).waitFor({ timeout: 60_000 });
+  await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+  await page.getByTestId('quality-cancelled').waitFor({ timeout: 30_000 });
+  assert.equal(await page.getByTestId('quality-table').count(), 0, 'no figures from a cancelled check');
+  assert.equal(await page.getByTestId('quality-error').count(), 0);
+
+  await page.getByTestId('quality-chunks').fill('1');
+  await page.getByTestId('quality-start').click();
+  await page.getByTestId('quality-table').waitFor({ timeout: 120_000 });
+  assert.match((await page.getByTestId('quality-table').locator('caption').textContent()) ?? '', /1 chunks of 256 tokens/);
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+test('Compute importance matrix saves <model>.imatrix.gguf (the CLI\'s file) and chooses it', { timeout: 180_000 }, async () => {
+  const page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(server.url);
+  await page.evaluate(`window.__outputFolder = 'imatrix'`);
+  await page.getByTestId('model-file-input').setInputFiles(SHARED_F16_GGUF);
+  await page.getByRole('heading', { level: 2, name: /Pydoc Llama 5m/ }).waitFor({ timeout: 20_000 });
+  const panel = page.getByTestId('imatrix-compute');
+  await panel.getByText('Compute an importance matrix for this model').click();
+  await panel.getByRole('button', { name: 'Use the bundled text' }).click();
+  await panel.getByTestId('imatrix-text-info').waitFor({ timeout: 30_000 });
+  await panel.getByTestId('imatrix-chunks').fill('2');
+  await panel.getByTestId('imatrix-start').click();
+  await panel.getByTestId('imatrix-saved').waitFor({ timeout: 120_000 });
+  assert.equal(await page.getByTestId('imatrix-name').textContent(), 'pydoc-llama-5m-F16.imatrix.gguf', 'chosen for the next quantization');
+  const files = await readOpfsFolder(page, 'imatrix');
+  assert.deepEqual([...files.keys()], ['pydoc-llama-5m-F16.imatrix.gguf']);
+  assert.ok(files.get('pydoc-llama-5m-F16.imatrix.gguf')!.equals(cliImatrix), 'the same bytes as quantsmith imatrix -f heldout.txt -c 256 --chunks 2');
+  const violations = await seriousA11yViolations(page);
+  assert.deepEqual(violations, [], describeViolations(violations));
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+test('a GGUF opened beside the source is checked without a run, with the CLI evaluator\'s figures', { timeout: 180_000 }, async () => {
+  const page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(server.url);
+  await page.getByTestId('model-file-input').setInputFiles(SHARED_F16_GGUF);
+  await page.getByRole('heading', { level: 2, name: /Pydoc Llama 5m/ }).waitFor({ timeout: 20_000 });
+  const panel = page.getByTestId('quality');
+  assert.equal(await panel.getByTestId('quality-start').isDisabled(), true, 'nothing to compare yet');
+  await panel.getByTestId('quality-extra').setInputFiles(q8Path);
+  // a binary file given as the text is refused by name, in one line
+  await panel.getByTestId('quality-text').setInputFiles(q8Path);
+  assert.match((await panel.getByTestId('quality-text-error').textContent({ timeout: 30_000 })) ?? '', /^pydoc-llama-5m-Q8_0\.gguf is not a text file: it holds a NUL byte at offset \d+$/);
+  assert.equal(await panel.getByTestId('quality-start').isDisabled(), true);
+  await panel.getByRole('button', { name: 'Use the bundled text' }).click();
+  await panel.getByTestId('quality-text-info').waitFor({ timeout: 30_000 });
+  await panel.getByTestId('quality-chunks').fill(String(CHUNKS));
+  await panel.getByTestId('quality-start').click();
+  await panel.getByTestId('quality-table').waitFor({ timeout: 120_000 });
+  const cells = await Promise.all((await panel.locator('tbody tr').all()).map(async (r) => (await r.locator('th, td').allTextContents()).map((x) => x.trim())));
+  assert.deepEqual(cells.map((c) => [c[0], c[1]]), [['F16', 'pydoc-llama-5m-F16.gguf'], ['Q8_0', 'pydoc-llama-5m-Q8_0.gguf']]);
+  const m = /PPL = (\d+\.\d{4}) .* mean KLD (\d\.\d{6}) .* same top (\d+\.\d\d)%/.exec(cliLines[1])!;
+  assert.deepEqual([cells[1][3].split(' ')[0], cells[1][5], cells[1][6]], [m[1], m[2], `${m[3]} %`]);
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
