@@ -7,13 +7,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { statSync, truncateSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import MarkdownIt from 'markdown-it';
 import type { BrowserContext, Page } from 'playwright-core';
 import { GgufValueType as V, type GgufKV } from '../../web/src/core/formats/gguf/model.ts';
 import { GgmlType } from '../../web/src/core/quant/ggml-types.ts';
 import { writeGgufFile } from '../fixtures/gguf-file.ts';
 import { encodeImatrixGguf } from '../fixtures/imatrix-file.ts';
 import { syntheticMetadata, syntheticTensors, type SyntheticModelSpec } from '../fixtures/synthetic-models.ts';
+import { startStandInHub, type StandInHub } from '../fixtures/hub/stand-in-hub.ts';
+import { WRITE_TOKEN } from '../fixtures/hub/test-repos.ts';
 import { buildApp, launchBrowser, pickersIntoOpfs, readOpfsFolder, scratch, serve, type StaticServer } from './harness.ts';
 
 const NAME = `<img src=x onerror="window.__pwned='name'">`;
@@ -27,11 +30,16 @@ const IMATRIX_FILE = `<b onmouseover=alert('imatrix')>m.imatrix.gguf`;
 const FOREIGN = `<img src=y onerror=alert('foreign')>`;
 const FOREIGN_IMATRIX_FILE = `<a href=javascript:alert('other')>other.imatrix.gguf`;
 
+const HUB_REPO = 'evil/model';
+// (a well-formed tag, as Markdown would pass it through as HTML)
+const HUB_FILE = '<img src="x" onerror="alert(1)"> [a](javascript:alert(1)) | *b* ```.gguf';
+
 const spec: SyntheticModelSpec = { id: 'inert', arch: 'llama', dtype: 'f16', nLayer: 1, nEmbd: 256, nHead: 4, nHeadKv: 2, nFf: 256, nVocab: 256, seed: 12 };
 
 let server: StaticServer;
 let context: BrowserContext;
 let work: string;
+let hub: StandInHub;
 const problems: string[] = [];
 
 /** the hostile model, its hostile tensor last (a truncated copy then fails on it) */
@@ -51,6 +59,9 @@ before(async () => {
   const imatrix = (entries: string[]) => encodeImatrixGguf({ format: 'gguf', datasets: [DATASET], chunkCount: 4, chunkSize: 64, entries: entries.map(entry) });
   writeFileSync(join(work, IMATRIX_FILE), imatrix(['blk.0.attn_q.weight']));
   writeFileSync(join(work, FOREIGN_IMATRIX_FILE), imatrix(['blk.0.attn_q.weight', FOREIGN]));
+  const model = new Uint8Array(readFileSync(join(work, FILE)));
+  hub = await startStandInHub([{ id: HUB_REPO, files: [{ path: HUB_FILE, bytes: model }, { path: 'plain-F16.gguf', bytes: model }] }]);
+  hub.uploads.writers!.set(WRITE_TOKEN, 'me');
   server = await serve(buildApp());
   context = await launchBrowser();
   await pickersIntoOpfs(context);
@@ -59,6 +70,7 @@ before(async () => {
 after(async () => {
   await context?.close();
   await server?.close();
+  await hub?.close();
 });
 
 async function openPage(): Promise<Page> {
@@ -144,6 +156,46 @@ test('hostile names, metadata, dataset names and messages are shown as text and 
   assert.ok((await history.textContent())?.includes(FILE), 'the history names the file as text');
   assert.ok(await page.getByRole('button', { name: `Remove the run of ${FILE}`, exact: false }).count(), 'its labels hold the name as text');
   await assertInert(page, 'in the history after a reload');
+  await page.close();
+});
+
+test('a Hub file with a hostile name: listed, opened and published as text; the model card shows it as text', { timeout: 120_000 }, async () => {
+  const page = await openPage();
+  await page.evaluate(`window.__outputFolder = 'inert-hub'`);
+  await page.getByText('Token and endpoint').click();
+  await page.getByTestId('hub-endpoint').fill(hub.url);
+  await page.getByTestId('hub-model').fill(HUB_REPO);
+  await page.getByTestId('hub-open').click();
+  const list = page.getByTestId('hub-candidates');
+  await list.waitFor({ timeout: 20_000 });
+  assert.ok((await list.textContent())?.includes(HUB_FILE), 'the candidate is listed by its name, as text');
+  await assertInert(page, 'with the Hub candidates listed');
+  await list.getByRole('button', { name: HUB_FILE }).click();
+  await page.getByRole('heading', { level: 2, name: NAME }).waitFor({ timeout: 30_000 });
+  await page.getByLabel('Q4_K_M', { exact: true }).uncheck();
+  await page.getByLabel('Q8_0', { exact: true }).check();
+  await page.getByRole('button', { name: 'Quantize', exact: true }).click();
+  await page.getByRole('heading', { name: /^Done in/ }).waitFor({ timeout: 60_000 });
+  const [output] = [...(await readOpfsFolder(page, 'inert-hub')).keys()];
+  assert.ok(output?.startsWith(HUB_FILE.replace(/\.gguf$/, '')), `written as ${output}`);
+
+  await page.getByTestId('publish-repo').fill('me/evil-GGUF');
+  await page.getByTestId('publish-token').fill(WRITE_TOKEN);
+  await page.getByTestId('publish-start').click();
+  await page.getByTestId('publish-done').waitFor({ timeout: 30_000 });
+  await assertInert(page, 'after publishing');
+
+  // the card as the Hub would render it: the file name as text in an intact table row, no HTML, one link to it
+  const commit = hub.uploads.commits.at(-1)!;
+  const card = new TextDecoder().decode(commit.files.find((f) => f.path === 'README.md')!.bytes);
+  const tokens = new MarkdownIt({ html: true, linkify: true }).parse(card.replace(/^---\n[\s\S]*?\n---\n/, ''), {});
+  const flat = tokens.flatMap((t) => [t, ...(t.children ?? [])]);
+  assert.deepEqual(flat.filter((t) => t.type.startsWith('html')).map((t) => t.content), [], 'no raw HTML in the card');
+  assert.equal(tokens.filter((t) => t.type === 'td_open').length, 4, 'one row of four cells');
+  const links = flat.filter((t) => t.type === 'link_open').map((t) => decodeURIComponent(String(t.attrGet('href'))));
+  assert.deepEqual(links, [`${hub.url}/${HUB_REPO}`, `./${output}`], 'links to the source repository and to the file, none from the name');
+  const fileCell = tokens[tokens.findIndex((t) => t.type === 'td_open') + 1];
+  assert.equal(fileCell.children?.filter((t) => t.type === 'text').map((t) => t.content).join(''), output, 'the file name shown as its text');
   await page.close();
 });
 
