@@ -105,6 +105,6 @@ test('ordinary names read as before', () => {
   assert.equal(md.parse(body(card), {}).find((t) => t.type === 'inline')?.content, 'model\\-GGUF', 'the title');
   assert.match(md.render(body(card)), /<h1>model-GGUF<\/h1>/);
   assert.match(card, /GGUF files of `model-F16\.gguf`,/);
-  assert.match(card, /\| \[model\\-Q8\\_0\\.gguf\]\(\.\/model-Q8_0\.gguf\) \| Q8\\_0 \|/);
+  assert.match(card, /\| \[model\\-Q8\\_0\\.gguf\]\(\.\/model-Q8_0\.gguf\) \| Q8_0 \|/);
   assert.match(card, /```sh\n# model-Q8_0\.gguf\nllama-quantize model-F16\.gguf model-Q8_0\.gguf Q8_0\n```/);
 });

@@ -35,6 +35,9 @@ const urlTarget = (url: string) => url.replace(/[\s()<>"'`\\]/g, (c) => `%${c.ch
 /** a hash as a code span; anything but hex (never from our hasher) as plain text, which is safe in a cell */
 const hexCode = (hash: string) => (/^[0-9a-f]+$/i.test(hash) ? `\`${hash}\`` : markdownText(hash));
 
+/** a type name from the type table as it is (an underscore inside a word is no emphasis); anything else escaped */
+const typeName = (type: string) => (/^[A-Za-z0-9]+(_[A-Za-z0-9]+)*$/.test(type) ? type : markdownText(type));
+
 export function buildModelCard(input: CardInput): string {
   const front = ['---'];
   if (input.baseModel) front.push(`base_model: ${yamlString(input.baseModel.repo)}`);
@@ -46,7 +49,7 @@ export function buildModelCard(input: CardInput): string {
   const quality = input.files.some((f) => f.quality);
   const header = quality ? '| File | Type | Size | SHA-256 | Quality |\n| --- | --- | --- | --- | --- |' : '| File | Type | Size | SHA-256 |\n| --- | --- | --- | --- |';
   const rows = input.files.map(
-    (f) => `| [${markdownText(f.path)}](${markdownPathTarget(f.path)}) | ${markdownText(f.type)} | ${formatSize(f.size)} (${f.size} bytes) | ${hexCode(f.sha256)} |${quality ? ` ${markdownText(f.quality ?? '–')} |` : ''}`,
+    (f) => `| [${markdownText(f.path)}](${markdownPathTarget(f.path)}) | ${typeName(f.type)} | ${formatSize(f.size)} (${f.size} bytes) | ${hexCode(f.sha256)} |${quality ? ` ${markdownText(f.quality ?? '–')} |` : ''}`,
   );
   // the comment names the file escaped: a line break in a file name must not start a command of its own
   const commands = input.files.map((f) => `# ${escapeUnsafe(f.path)}\n${f.llamaCpp}`).join('\n\n');
