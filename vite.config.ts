@@ -1,5 +1,5 @@
 // The app's build: Svelte 5 in web/, output in dist/ at the repo top, a workbox service worker that
-// precaches the app shell and the WASM, and the sample model copied in from ../shared at build time.
+// precaches the app shell, the WASM and the sample model (copied in from ../shared at build time).
 import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
@@ -83,19 +83,12 @@ export default defineConfig({
         launch_handler: { client_mode: 'focus-existing' },
       },
       workbox: {
-        // the app shell, the worker chunks and the WASM; the sample model is cached when first used
-        globPatterns: ['**/*.{html,js,css,wasm,png,svg,webmanifest}'],
-        globIgnores: ['samples/**'],
+        // the app shell, the worker chunks, the WASM and the sample model (10.6 MB): "Try the sample model"
+        // works offline from the first visit on
+        globPatterns: ['**/*.{html,js,css,wasm,png,svg,webmanifest}', `${SAMPLE_URL_PATH}`],
         maximumFileSizeToCacheInBytes: 16 * 1024 * 1024,
         navigateFallback: 'index.html',
         cleanupOutdatedCaches: true,
-        runtimeCaching: [
-          {
-            urlPattern: ({ url }) => url.pathname.endsWith('.gguf') && url.pathname.includes('/samples/'),
-            handler: 'CacheFirst',
-            options: { cacheName: 'quantsmith-sample-model', expiration: { maxEntries: 2 } },
-          },
-        ],
       },
     }),
   ],

@@ -78,6 +78,10 @@ export interface OracleQuantizeOptions {
   tensorTypes?: { pattern: string; type: number }[];
   /** --override-kv */
   kvOverrides?: { key: string; value: KvOverrideValue }[];
+  /** --prune-layers (llama-quantize passes them sorted, without repeats) */
+  pruneLayers?: number[];
+  /** --keep-split */
+  keepSplit?: boolean;
 }
 
 /** Runs llama.cpp's quantizer on a file; returns its status (0 = success). */
@@ -92,7 +96,15 @@ export function oracleQuantizeFile(input: string, output: string, opts: OracleQu
   if (opts.pure !== undefined) params.pure = opts.pure;
   if (opts.onlyCopy !== undefined) params.only_copy = opts.onlyCopy;
   if (opts.dryRun !== undefined) params.dry_run = opts.dryRun;
+  if (opts.keepSplit !== undefined) params.keep_split = opts.keepSplit;
   const keepAlive: unknown[] = [];
+  if (opts.pruneLayers?.length) {
+    // an int32 array ended by -1
+    const buf = koffi.alloc('int32', opts.pruneLayers.length + 1);
+    koffi.encode(buf, koffi.array('int32', opts.pruneLayers.length + 1), [...opts.pruneLayers, -1]);
+    keepAlive.push(buf);
+    params.prune_layers = buf;
+  }
   if (opts.tensorTypes?.length) {
     // llama-quantize terminates the list with a null pattern
     const rows = [...opts.tensorTypes.map((t) => ({ pattern: t.pattern, type: t.type })), { pattern: null, type: 0 }];

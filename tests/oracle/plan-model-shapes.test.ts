@@ -99,5 +99,5 @@ test('the architecture comes from general.architecture, overrides included: unkn
   const refused = (value: string) => ({ ftype: 'Q8_0', kvOverrides: [{ key: 'general.architecture', type: 'str' as const, value }] });
   assertBothRefuse(input, header, refused('not-an-arch'), dir, 'unknown arch', /unknown model architecture: 'not-an-arch'/);
   // a known architecture whose keys the file lacks
-  assertBothRefuse(input, header, refused('qwen2'), dir, 'arch without its keys', /key not found in model: qwen2.block_count/);
+  assertBothRefuse(input, header, refused('qwen2'), dir, 'arch without its keys', /key not found in model: qwen2.context_length$/);
 });

@@ -22,6 +22,9 @@ test('history: newest first, kept to its limit, entries removable and clearable'
 
   await store.remove(list[1].id);
   assert.deepEqual((await store.list()).map((e) => e.modelName), ['model-40', 'model-20']);
-  await store.clear();
+  const cleared = await store.clear();
   assert.deepEqual(await store.list(), []);
+  await store.add(run(50, 'model-50'));
+  await store.restore(cleared);
+  assert.deepEqual((await store.list()).map((e) => e.modelName), ['model-50', 'model-40', 'model-20'], 'Undo brings the cleared runs back');
 });

@@ -9,7 +9,7 @@ import { DEFAULT_PRESET, type Preset } from '../../web/src/app/presets/preset.ts
 import { llamaQuantizeCommand } from '../../web/src/app/run/command-lines.ts';
 
 const sample: Record<QuantizeOptionRow['kind'], string> = {
-  flag: '', 'ggml-type': 'q6_K', 'tensor-type': 'attn_v=q8_0', 'kv-override': 'general.name=str:x', 'tensor-name': 'ffn', file: 'm.imatrix.gguf',
+  flag: '', 'ggml-type': 'q6_K', 'tensor-type': 'attn_v=q8_0', 'kv-override': 'general.name=str:x', 'tensor-name': 'ffn', file: 'm.imatrix.gguf', 'layer-list': '1,0', 'split-size': '2G', 'split-tensors': '64',
 };
 
 test('every row is in the usage text and parsed by the CLI', () => {

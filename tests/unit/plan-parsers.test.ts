@@ -5,6 +5,7 @@ import { QuantsmithError } from '../../web/src/core/errors.ts';
 import { FTYPES, ftypeById, parseFtype } from '../../web/src/core/quant/ftypes.ts';
 import { GgmlType, ggmlType } from '../../web/src/core/quant/ggml-types.ts';
 import { parseGgmlTypeName, parseKvOverrideOption, parseTensorTypeOption } from '../../web/src/core/quant/options.ts';
+import { parsePruneLayersOption } from '../../web/src/core/quant/options.ts';
 
 test("llama-quantize's 36 ftypes (COPY too), with llama.cpp numbers and default types", () => {
   const table = Object.fromEntries(FTYPES.map((f) => [f.name, [f.id, ggmlType(f.defaultType)!.name]]));
@@ -97,6 +98,9 @@ test('parseKvOverrideOption refuses malformed input, naming it', () => {
     ['k=int:', /invalid integer value/],
     ['k=int:9223372036854775808', /out of range/],
     ['k=float:abc', /invalid float value/],
+    ['k=float:1e999', /float value out of range .*32-bit float/],
+    ['k=float:-3.5e38', /float value out of range/],
+    ['k=float:1e-50', /too small for a 32-bit float/],
     ['k=bool:yes', /invalid boolean value/],
     ['k=bool:True', /invalid boolean value/],
     [`k=str:${'x'.repeat(128)}`, /value cannot exceed 127 bytes/],
@@ -105,4 +109,9 @@ test('parseKvOverrideOption refuses malformed input, naming it', () => {
   for (const [text, message] of bad) {
     assert.throws(() => parseKvOverrideOption(text), (e: Error) => e instanceof QuantsmithError && message.test(e.message), text);
   }
+});
+
+test('--prune-layers reads each part as std::stoi does, sorted without repeats; a negative or empty part is refused', () => {
+  assert.deepEqual(parsePruneLayersOption('5,2,2, 7x'), [2, 5, 7]);
+  for (const bad of ['1,,2', '-1', 'a', '']) assert.throws(() => parsePruneLayersOption(bad), /invalid layer id/);
 });

@@ -21,6 +21,10 @@ function llamaMetadata(nLayer: number, extra: GgufKV[] = []): GgufKV[] {
     u32('llama.block_count', nLayer),
     u32('llama.attention.head_count', 4),
     u32('llama.attention.head_count_kv', 4),
+    // the keys llama.cpp's loader requires of a llama model (required-keys.ts)
+    u32('llama.context_length', 2048),
+    u32('llama.embedding_length', 256),
+    { key: 'llama.attention.layer_norm_rms_epsilon', type: V.FLOAT32, value: Math.fround(1e-5) },
     u32('general.file_type', 1),
     u32('general.quantization_version', 2),
     ...extra,
@@ -124,7 +128,8 @@ test('output metadata: input order kept, version and file type moved to the end,
     ftype: 'Q4_0', kvOverrides: [{ key: 'llama.block_count', type: 'int', value: 1 }, { key: 'new.key', type: 'str', value: 'v' }],
   });
   assert.deepEqual(plan.metadata.map((kv) => kv.key), [
-    'general.architecture', 'llama.attention.head_count', 'llama.attention.head_count_kv', 'z.last',
+    'general.architecture', 'llama.attention.head_count', 'llama.attention.head_count_kv', 'llama.context_length',
+    'llama.embedding_length', 'llama.attention.layer_norm_rms_epsilon', 'z.last',
     'general.quantization_version', 'general.file_type', 'llama.block_count', 'new.key',
   ]);
   assert.deepEqual(plan.metadata.find((kv) => kv.key === 'general.file_type'), u32('general.file_type', 2));
@@ -176,8 +181,9 @@ test('refused: KV overrides that are malformed or would contradict the layout', 
 test('refused: models llama.cpp cannot load or convert', () => {
   const t = [w('blk.0.attn_q.weight', [256, 256])];
   refuses({ metadata: [], tensors: t }, { ftype: 'Q4_0' }, /key not found in model: general.architecture/);
-  refuses({ metadata: [{ key: 'general.architecture', type: V.STRING, value: 'llama' }], tensors: t }, { ftype: 'Q4_0' }, /key not found in model: llama.block_count/);
-  refuses({ metadata: [{ key: 'general.architecture', type: V.STRING, value: 'llama' }, { key: 'llama.block_count', type: V.INT32, value: 2 }], tensors: t },
+  refuses({ metadata: [{ key: 'general.architecture', type: V.STRING, value: 'llama' }], tensors: t }, { ftype: 'Q4_0' }, /key not found in model: llama.context_length$/);
+  refuses({ metadata: llamaMetadata(1).filter((kv) => kv.key !== 'llama.block_count'), tensors: t }, { ftype: 'Q4_0' }, /key not found in model: llama.block_count$/);
+  refuses({ metadata: llamaMetadata(1).map((kv) => (kv.key === 'llama.block_count' ? { ...kv, type: V.INT32 } : kv)), tensors: t },
     { ftype: 'Q4_0' }, /key llama.block_count has wrong type i32 but expected type u32/);
   refuses(model(1, t), { ftype: 'Q4_0', kvOverrides: [{ key: 'llama.block_count', type: 'int', value: 0 }] }, /block_count is 0/);
   refuses(model(1, [w('blk.0.attn_q.weight', [256, 256], GgmlType.I32)]), { ftype: 'Q4_0' }, /cannot dequantize\/convert tensor type i32/);

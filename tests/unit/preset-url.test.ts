@@ -87,3 +87,27 @@ test('every problem of a link is named, not just the first', () => {
   assert.match(message, /pure/);
   assert.match(message, /colour/);
 });
+
+test('a link with bad fields: the valid fields are applied, each problem named once', async () => {
+  const { readPresetLink } = await import('../../web/src/app/presets/preset-url.ts');
+  const r = readPresetLink('#type=Q8_0,Q9_Z,q9_z&pure&leave-output-tensor=maybe&tensor-type=attn_v=q8_0&tensor-type=ffn=q9_9&colour=blue&colour=red');
+  assert.equal(r.kind, 'read');
+  if (r.kind !== 'read') return;
+  assert.deepEqual(r.preset.types, ['Q8_0']);
+  assert.equal(r.preset.pure, true);
+  assert.equal(r.preset.leaveOutputTensor, false);
+  assert.deepEqual(r.preset.tensorTypes, [{ pattern: 'attn_v', type: 'q8_0' }]);
+  assert.equal(r.problems.length, new Set(r.problems).size, 'no problem repeats');
+  assert.equal(r.problems.filter((p) => p.includes('Q9_Z')).length, 1);
+  assert.ok(r.problems.some((p) => p.includes("leave-output-tensor: expected no value, got 'maybe'")));
+  assert.ok(r.problems.some((p) => p.includes('q9_9')));
+  assert.equal(r.problems.filter((p) => p.includes("unknown option 'colour'")).length, 1);
+  assert.equal(encodePresetLink(r.preset), 'type=Q8_0&pure&tensor-type=attn_v=q8_0', 'the address bar can show what was applied');
+
+  const noTypes = readPresetLink('type=Q9_Z&pure');
+  assert.ok(noTypes.kind === 'read' && noTypes.preset.types.join() === 'Q4_K_M' && noTypes.preset.pure);
+  const q2ks = readPresetLink('type=Q2_K_S');
+  assert.ok(q2ks.kind === 'read');
+  assert.match(q2ks.problems.join(), /Q2_K_S needs an importance matrix/);
+  assert.equal(readPresetLink('').kind, 'none');
+});

@@ -3,9 +3,10 @@
 // An existing local path always wins; only a name that is not one and has the shape of a Hub id
 // (org/name, org/name@revision) or link is looked up on the Hub.
 import { stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { QuantsmithError } from '../core/errors.ts';
 import { openGgufModel } from '../core/engine/gguf-source.ts';
+import { openSplitModel } from '../core/engine/split-source.ts';
 import type { ModelSource } from '../core/engine/model-source.ts';
 import { isHfFolder, openHfModel } from '../core/formats/hf/index.ts';
 import { looksLikeHubRef, parseHubRef } from '../core/hub/hub-ref.ts';
@@ -48,10 +49,18 @@ export async function openInput(path: string, options: InputOptions = {}): Promi
     throw new QuantsmithError(`${path} is one file of a Hugging Face model; give its folder instead`);
   }
   const file = await openNodeFile(path);
+  let model;
   try {
-    return { source: await openGgufModel(file), localPath: path };
+    model = await openGgufModel(file);
   } catch (e) {
     await file.close();
+    throw e;
+  }
+  try {
+    // the first shard of a split model brings its siblings, found beside it by name
+    return { source: await openSplitModel(model, (name) => openNodeFile(join(dirname(path), name))), localPath: path };
+  } catch (e) {
+    await model.close();
     throw e;
   }
 }

@@ -1,14 +1,16 @@
 // `quantsmith quantize`: the same engine as the app, with a terminal progress bar and a one-line summary.
 import { readFile, realpath, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { QuantsmithError } from '../core/errors.ts';
-import { planOutput } from '../core/engine/plan-outputs.ts';
+import { planOutput, type PlannedLayout } from '../core/engine/plan-outputs.ts';
+import { shardedSink } from '../core/engine/sharded-sink.ts';
+import { outputSplitPrefix, splitShardName } from '../core/formats/gguf/split-names.ts';
 import { runJob } from '../core/engine/run-job.ts';
 import { ggmlType } from '../core/quant/ggml-types.ts';
 import { parseTensorTypeFile, type QuantizeOptions, type TensorTypeOverride } from '../core/quant/options.ts';
 import { readImatrix } from '../core/imatrix/read-imatrix.ts';
 import { openNodeFile } from '../io/node-file.ts';
-import { createNodeFileSink } from '../io/node-sink.ts';
+import { createNodeFileSink, type NodeFileSink } from '../io/node-sink.ts';
 import { loadWasmModuleFromDisk } from '../io/node-wasm.ts';
 import { createNodePool } from '../workers/node-pool.ts';
 import type { QuantizeArgs } from './args.ts';
@@ -70,16 +72,24 @@ export async function quantizeCommand(args: QuantizeArgs, out: (line: string) =>
       if (planned.plan.missingKernel) out(`note: ${planned.plan.missingKernel}`);
       if (planned.plan.imatrixRequired) out(`note: ${planned.plan.imatrixRequired}; a run without one is refused`);
       if (planned.plan.imatrixEntries > 0) out(`importance matrix: ${planned.plan.imatrixEntries} entries used`);
+      if (planned.namedAsShards) {
+        const paths = outputPaths(args.output ?? `${args.input.replace(/(-\d{5}-of-\d{5})?\.gguf$/, '')}-${args.type}.gguf`, planned);
+        planned.shards.forEach((s, i) => out(`${paths[i]}: ${s.layout.tensors.length} tensors, ${s.layout.fileSize} bytes`));
+      }
       out(`${args.type}: ${planned.size} bytes (${formatBytes(planned.size)}), ${percent(planned.size, source.sizeBytes)} of the ${formatBytes(source.sizeBytes)} source; nothing written (--dry-run)`);
       return;
     }
     const output = resolve(args.output!);
-    await refuseOverwritingInput(localPath, output);
+    const paths = outputPaths(output, planned);
+    for (const path of paths) await refuseOverwritingInput(localPath, path);
+    if (args.publish && paths.length > 1) {
+      throw new QuantsmithError('--publish uploads one file; it cannot go with a split output (--keep-split, --split-max-size, --split-max-tensors) yet');
+    }
 
     const wasm = await loadWasmModuleFromDisk();
     const pool = createNodePool(wasm, args.threads);
-    const sink = await createNodeFileSink(output);
-    for (const name of sink.removedStale) process.stderr.write(`quantsmith: removed ${name}, left by an earlier run that was killed\n`);
+    const sinks = await createSinks(paths);
+    const sink = sinks.length === 1 ? sinks[0] : shardedSink(planned.shards.map((s) => s.layout.fileSize), sinks);
     const bar = new ProgressBar();
     try {
       const result = await runJob(source, [{ options, sink }], pool, {
@@ -90,7 +100,7 @@ export async function quantizeCommand(args: QuantizeArgs, out: (line: string) =>
       const size = result.outputs[0].size;
       const rate = result.sourceBytes / 1e6 / Math.max(result.seconds, 1e-9);
       out(
-        `${args.output}: ${formatBytes(size)} ${args.type}, ${percent(size, source.sizeBytes)} of ${formatBytes(source.sizeBytes)}` +
+        `${paths.length === 1 ? args.output : `${paths[0]} … ${basename(paths.at(-1)!)} (${paths.length} shards)`}: ${formatBytes(size)} ${args.type}, ${percent(size, source.sizeBytes)} of ${formatBytes(source.sizeBytes)}` +
           ` (${(source.sizeBytes / size).toFixed(2)}x smaller) in ${formatSeconds(result.seconds)}, ${rate.toFixed(1)} MB/s` +
           (download ? `, ${formatBytes(download.bytes)} downloaded` : ''),
       );
@@ -105,6 +115,28 @@ export async function quantizeCommand(args: QuantizeArgs, out: (line: string) =>
     }
   } finally {
     await source.close();
+  }
+}
+
+/** The output's file or, split, its shard files (PATH's stem-00001-of-0000N.gguf, as llama.cpp names them). */
+function outputPaths(output: string, planned: PlannedLayout): string[] {
+  if (!planned.namedAsShards) return [output];
+  const prefix = outputSplitPrefix(output);
+  return planned.shards.map((_, i) => splitShardName(prefix, i, planned.shards.length));
+}
+
+async function createSinks(paths: readonly string[]): Promise<NodeFileSink[]> {
+  const sinks: NodeFileSink[] = [];
+  try {
+    for (const path of paths) {
+      const sink = await createNodeFileSink(path);
+      for (const name of sink.removedStale) process.stderr.write(`quantsmith: removed ${name}, left by an earlier run that was killed\n`);
+      sinks.push(sink);
+    }
+    return sinks;
+  } catch (e) {
+    await Promise.allSettled(sinks.map((s) => s.abort()));
+    throw e;
   }
 }
 

@@ -24,6 +24,11 @@ export interface ByteSink {
   write(data: Uint8Array): Promise<void>;
   /** make the output final (rename the temporary file, close the writable) */
   commit(): Promise<void>;
+  /**
+   * Optional: everything but making it final (flush, sync, close the temporary file), so that several files
+   * can all be finished before any is renamed. commit() still does the rest.
+   */
+  finish?(): Promise<void>;
   /** drop everything written; the final name is left untouched */
   abort(): Promise<void>;
 }

@@ -7,10 +7,20 @@ import type { ByteSink } from '../core/byte-source.ts';
 import type { PermissionedHandle } from './browser-fs-types.ts';
 
 /**
- * A sink writing `handle` through createWritable(). `cleanupOnAbort` runs after the writable is aborted
- * (to remove an entry the app created for this output).
+ * A browser output. Besides commit and abort, `abandon()` is for a page that is going away (tab closed or
+ * reloaded mid-run): it starts aborting the writable and removing what this run created at the same time,
+ * without waiting for either, because no promise settles after the page is gone (Chromium still carries
+ * out both requests).
  */
-export async function writableSink(handle: FileSystemFileHandle, cleanupOnAbort?: () => Promise<void>): Promise<ByteSink> {
+export interface OutputSink extends ByteSink {
+  abandon(): void;
+}
+
+/**
+ * A sink writing `handle` through createWritable(). `created` is the entry this run made for the output
+ * (removed when the run is aborted or abandoned), or undefined when the file was there before.
+ */
+export async function writableSink(handle: FileSystemFileHandle, created?: () => Promise<void>): Promise<OutputSink> {
   const writable = await handle.createWritable({ keepExistingData: false });
   let open = true;
   return {
@@ -24,26 +34,29 @@ export async function writableSink(handle: FileSystemFileHandle, cleanupOnAbort?
         open = false;
         await writable.abort().catch(() => {});
       }
-      await cleanupOnAbort?.().catch(() => {});
+      await created?.().catch(() => {});
+    },
+    abandon() {
+      if (!open) return;
+      open = false;
+      void writable.abort().catch(() => {});
+      void created?.().catch(() => {});
     },
   };
 }
 
-/** The file a save dialog returned. The dialog may have created it empty; an aborted run removes it when it is still empty. */
-export function savedFileSink(handle: FileSystemFileHandle): Promise<ByteSink> {
-  return writableSink(handle, async () => {
-    const removable = handle as FileSystemFileHandle & PermissionedHandle;
-    if (removable.remove && (await handle.getFile()).size === 0) await removable.remove();
-  });
+/** The file a save dialog returned. The dialog may have created it empty; if so, an aborted run removes it. */
+export async function savedFileSink(handle: FileSystemFileHandle): Promise<OutputSink> {
+  const removable = handle as FileSystemFileHandle & PermissionedHandle;
+  const empty = (await handle.getFile().then((f) => f.size, () => -1)) === 0;
+  return writableSink(handle, empty && removable.remove ? () => removable.remove!() : undefined);
 }
 
-/** A file named `name` in a chosen folder; created for this run, so an aborted run removes it again. */
-export async function folderFileSink(dir: FileSystemDirectoryHandle, name: string): Promise<ByteSink> {
+/** A file named `name` in a chosen folder; when this run creates it, an aborted run removes it again. */
+export async function folderFileSink(dir: FileSystemDirectoryHandle, name: string): Promise<OutputSink> {
   const existed = await dir.getFileHandle(name).then(() => true, () => false);
   const handle = await dir.getFileHandle(name, { create: true });
-  return writableSink(handle, async () => {
-    if (!existed) await dir.removeEntry(name);
-  });
+  return writableSink(handle, existed ? undefined : () => dir.removeEntry(name));
 }
 
 const STAGING_DIR = 'quantsmith-outputs';
@@ -68,7 +81,7 @@ export async function clearStagedOutputs(): Promise<void> {
   }
 }
 
-export interface DownloadSink extends ByteSink {
+export interface DownloadSink extends OutputSink {
   /** offer the committed file as a download again */
   download(): Promise<void>;
   /** the committed file (staged in OPFS or memory) */
@@ -102,6 +115,10 @@ export async function downloadSink(name: string): Promise<DownloadSink> {
         await writable.abort().catch(() => {});
         await dir.removeEntry(name).catch(() => {});
       },
+      abandon() {
+        void writable.abort().catch(() => {});
+        void dir.removeEntry(name).catch(() => {});
+      },
       download: offer,
       file,
     };
@@ -117,6 +134,9 @@ export async function downloadSink(name: string): Promise<DownloadSink> {
       await offer();
     },
     async abort() {
+      chunks.length = 0;
+    },
+    abandon() {
       chunks.length = 0;
     },
     download: offer,

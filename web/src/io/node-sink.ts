@@ -21,6 +21,7 @@ export async function createNodeFileSink(path: string): Promise<NodeFileSink> {
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
   let done = false;
+  let finished = false;
 
   async function flush() {
     if (pendingBytes === 0) return;
@@ -30,12 +31,20 @@ export async function createNodeFileSink(path: string): Promise<NodeFileSink> {
     await file.writev(chunks);
   }
 
+  async function finish() {
+    if (done || finished) return;
+    await flush();
+    await file.sync();
+    await file.close();
+    finished = true;
+  }
+
   return {
     path,
     tempPath,
     removedStale,
     async write(data) {
-      if (done) throw new Error('write after the output was closed');
+      if (done || finished) throw new Error('write after the output was closed');
       if (data.byteLength >= COALESCE_BYTES) {
         await flush();
         await file.write(data);
@@ -45,11 +54,10 @@ export async function createNodeFileSink(path: string): Promise<NodeFileSink> {
       pendingBytes += data.byteLength;
       if (pendingBytes >= COALESCE_BYTES) await flush();
     },
+    finish,
     async commit() {
       if (done) return;
-      await flush();
-      await file.sync();
-      await file.close();
+      await finish();
       done = true;
       await rename(tempPath, path);
     },
@@ -57,7 +65,7 @@ export async function createNodeFileSink(path: string): Promise<NodeFileSink> {
       if (done) return;
       done = true;
       pending = [];
-      await file.close().catch(() => {});
+      if (!finished) await file.close().catch(() => {});
       await unlink(tempPath).catch(() => {});
     },
   };

@@ -2,6 +2,7 @@
 import type { ModelSource } from '../../core/engine/model-source.ts';
 import type { GgufKV, GgufValue } from '../../core/formats/gguf/model.ts';
 import { ggmlType } from '../../core/quant/ggml-types.ts';
+import { fileTypeName } from './file-type-names.ts';
 
 export interface TypeShare {
   /** ggml type name, e.g. "f16" */
@@ -22,6 +23,8 @@ export interface ModelSummary {
   readonly tensorCount: number;
   readonly fileSize: number;
   readonly format: ModelSource['format'];
+  /** general.file_type by name ("Q4_K_M"), when the file says */
+  readonly fileType: string | undefined;
 }
 
 export function summarizeModel(source: ModelSource): ModelSummary {
@@ -60,6 +63,7 @@ export function summarizeModel(source: ModelSource): ModelSummary {
     tensorCount: source.tensors.length,
     fileSize: source.sizeBytes,
     format: source.format,
+    fileType: int('general.file_type') !== undefined ? fileTypeName(int('general.file_type')!) : undefined,
   };
 }
 

@@ -7,6 +7,10 @@ import type { ModelFolder } from '../../core/formats/hf/model-folder.ts';
 import { folderFromFiles, folderFromHandle } from '../../io/browser-folder.ts';
 import { isDirectoryHandle } from '../../io/browser-fs-types.ts';
 import { openModelFile } from '../engine/engine.ts';
+import { looseFilesName } from './loose-files-name.ts';
+import { openGgufModel } from '../../core/engine/gguf-source.ts';
+import { openSplitModel } from '../../core/engine/split-source.ts';
+import { findSplitSelection } from './split-selection.ts';
 
 export async function openFile(file: File): Promise<ModelSource> {
   if (/\.safetensors$|^config\.json$|\.safetensors\.index\.json$/i.test(file.name)) {
@@ -18,14 +22,28 @@ export async function openFile(file: File): Promise<ModelSource> {
 /** A Hugging Face model folder: a directory handle, the folder input's files, or loose dropped files. */
 export async function openFolder(folder: FileSystemDirectoryHandle | ModelFolder | readonly File[]): Promise<ModelSource> {
   const modelFolder = Array.isArray(folder)
-    ? folderFromFiles(folder as readonly File[])
+    ? folderFromFiles(folder as readonly File[], await looseFilesName(folder as readonly File[]))
     : isDirectoryHandle(folder)
       ? await folderFromHandle(folder)
       : (folder as ModelFolder);
+  const split = isHfFolder(modelFolder.list()) ? undefined : findSplitSelection(modelFolder.list());
+  if (split) return openSplitFolder(modelFolder, split.first);
   if (!isHfFolder(modelFolder.list())) {
     throw new QuantsmithError(`${modelFolder.name} is not a Hugging Face model folder (it needs config.json and .safetensors weights)`);
   }
   return openHfModel(modelFolder);
+}
+
+/** A split GGUF model among the chosen files: opened from its first shard, the others looked up beside it. */
+async function openSplitFolder(folder: ModelFolder, first: string): Promise<ModelSource> {
+  const model = await openGgufModel(await folder.open(first));
+  try {
+    // the first shard's source is named by its path in the folder, so the siblings' names are paths too
+    return await openSplitModel(model, (name) => folder.open(name));
+  } catch (e) {
+    await model.close();
+    throw e;
+  }
 }
 
 /** What a drop on the page holds, taken from the DataTransfer while the drop event lasts. */

@@ -4,6 +4,7 @@
 // without '+'-as-space, so regexes keep their '+'. Flags are bare words; repeatable options repeat.
 import { oneLine, quoted } from '../../core/errors.ts';
 import { PRESET_OPTION_ROWS } from '../../core/quant/option-table.ts';
+import { parseFtype } from '../../core/quant/ftypes.ts';
 import { checkPreset, optionValueText, presetValues, PresetError, type Preset, type UncheckedPreset } from './preset.ts';
 
 const TYPES_KEY = 'type';
@@ -28,8 +29,69 @@ export type LinkReading =
  * valid preset or is malformed, with a message naming every problem.
  */
 export function decodePresetLink(fragment: string): LinkReading {
+  const fields = parseLinkFields(fragment);
+  if (!fields) return { kind: 'none' };
+  const { raw, problems } = fields;
+  try {
+    const preset = checkPreset(raw as UncheckedPreset);
+    if (problems.length > 0) throw new PresetError(problems);
+    return { kind: 'preset', preset };
+  } catch (err) {
+    const all = err instanceof PresetError ? [...problems, ...err.problems] : [...problems, String(err)];
+    return { kind: 'malformed', message: oneLine(unique(all).join('; ')) };
+  }
+}
+
+export type PartialLinkReading =
+  | { readonly kind: 'none' }
+  | {
+      readonly kind: 'read';
+      /** the link's valid fields over the defaults */
+      readonly preset: Preset;
+      /** what could not be used, each problem once */
+      readonly problems: readonly string[];
+    };
+
+/**
+ * Reads a link as a person means it: every valid field (and every valid item of a list) is applied,
+ * each invalid one named once. The types default when none is usable.
+ */
+export function readPresetLink(fragment: string): PartialLinkReading {
+  const fields = parseLinkFields(fragment);
+  if (!fields) return { kind: 'none' };
+  const problems = [...fields.problems];
+  const usable: Record<string, unknown> = {};
+  const keep = (field: string, value: unknown): boolean => {
+    try {
+      checkPreset({ [field]: value } as UncheckedPreset);
+      return true;
+    } catch (err) {
+      problems.push(...(err instanceof PresetError ? err.problems : [String(err)]));
+      return false;
+    }
+  };
+  for (const [field, written] of Object.entries(fields.raw)) {
+    // type names are case-insensitive: Q9_Z and q9_z are one problem
+    const value = field === 'types' ? unique((written as string[]).map((w) => w.trim().toUpperCase())) : written;
+    if (Array.isArray(value)) {
+      // one by one: a bad item does not take the good ones with it
+      const items = value.filter((item) => keep(field, [item]));
+      if (field !== 'types' || items.length > 0) usable[field] = items;
+    } else if (keep(field, value)) usable[field] = value;
+  }
+  if (Array.isArray(usable.types) && usable.imatrixFile === undefined) {
+    // not a problem of the link, but not to be taken in silence either
+    for (const t of usable.types as string[]) {
+      if (parseFtype(t).needsImatrix) problems.push(`type: ${parseFtype(t).name} needs an importance matrix; open one beside the model`);
+    }
+  }
+  return { kind: 'read', preset: checkPreset(usable as UncheckedPreset), problems: unique(problems).map((p) => oneLine(p)) };
+}
+
+/** The fragment's fields as written (not yet checked), and the problems of its syntax; undefined when empty. */
+function parseLinkFields(fragment: string): { raw: Record<string, unknown>; problems: string[] } | undefined {
   const text = fragment.startsWith('#') ? fragment.slice(1) : fragment;
-  if (text.trim() === '') return { kind: 'none' };
+  if (text.trim() === '') return undefined;
   const problems: string[] = [];
   const raw: Record<string, unknown> = {};
   for (const row of PRESET_OPTION_ROWS) if (row.repeatable) raw[row.field] = [];
@@ -61,24 +123,19 @@ export function decodePresetLink(fragment: string): LinkReading {
     } else if (row.kind === 'flag') {
       const on = readFlag(value);
       if (on === undefined) problems.push(`${key}: expected no value, got ${quoted(value ?? '')}`);
-      raw[row.field] = on ?? false;
+      else raw[row.field] = on;
     } else if (row.repeatable) {
       (raw[row.field] as string[]).push(value ?? '');
+    } else if (!value) {
+      problems.push(`${key}: expected ${row.kind === 'ggml-type' ? 'a ggml type name' : 'a value'}`);
     } else {
-      raw[row.field] = value ?? '';
-      if (!value) problems.push(`${key}: expected ${row.kind === 'ggml-type' ? 'a ggml type name' : 'a value'}`);
+      raw[row.field] = value;
     }
   }
-
-  try {
-    const preset = checkPreset(raw as UncheckedPreset);
-    if (problems.length > 0) throw new PresetError(problems);
-    return { kind: 'preset', preset };
-  } catch (err) {
-    const all = err instanceof PresetError ? [...problems, ...err.problems] : [...problems, String(err)];
-    return { kind: 'malformed', message: oneLine(all.join('; ')) };
-  }
+  return { raw, problems };
 }
+
+const unique = (items: readonly string[]): string[] => [...new Set(items)];
 
 function readFlag(value: string | undefined): boolean | undefined {
   if (value === undefined || value === '' || value === '1' || value === 'true') return true;

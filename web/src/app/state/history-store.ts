@@ -49,8 +49,16 @@ export class HistoryStore {
     await this.kv.del(id);
   }
 
-  async clear(): Promise<void> {
-    for (const [id] of await this.kv.entries()) await this.kv.del(id);
+  /** Removes every run and returns them, for an Undo. */
+  async clear(): Promise<HistoryEntry[]> {
+    const cleared = await this.list();
+    for (const e of cleared) await this.kv.del(e.id);
+    return cleared;
+  }
+
+  /** Puts back runs taken away by clear() or remove() (same ids; runs added since are kept). */
+  async restore(entries: readonly HistoryEntry[]): Promise<void> {
+    for (const e of entries) await this.kv.set(e.id, e);
   }
 }
 

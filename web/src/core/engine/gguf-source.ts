@@ -19,6 +19,8 @@ export async function openGgufModel(src: ByteSource): Promise<GgufModelSource> {
       shape: info.shape,
       type: info.type,
       byteLength: info.byteLength,
+      shard: 0,
+      dataOffset: info.offset,
       // the hint lets a remote source read ahead to the end of this tensor and no further
       readRows: (firstRow, rowCount) => src.read(start + firstRow * rowBytes, rowCount * rowBytes, { until: start + info.byteLength }),
     };

@@ -9,6 +9,10 @@ export interface SourceTensor {
   /** ggml type id of the bytes readRows returns */
   readonly type: number;
   readonly byteLength: number;
+  /** split models: the shard holding the tensor (0 for a single file) */
+  readonly shard?: number;
+  /** offset of the tensor's data within its file's data section (the order --keep-split writes in) */
+  readonly dataOffset?: number;
   /** Rows [firstRow, firstRow + rowCount) as bytes of `type`; a row is shape[0] elements, rows = product of shape[1..]. */
   readRows(firstRow: number, rowCount: number): Promise<Uint8Array>;
 }

@@ -7,9 +7,14 @@ import { planQuantization, type PlannedTensor, type QuantPlan } from '../quant/p
 import type { QuantizeOptions } from '../quant/options.ts';
 import type { PlannedOutput } from './api.ts';
 import type { ConvertedModel, FloatOuttype, ModelSource } from './model-source.ts';
+import { shardOutput, type OutputShard } from './output-shards.ts';
 
 export interface PlannedLayout extends PlannedOutput {
+  /** the (first) file's layout */
   readonly layout: GgufLayout;
+  /** the files the output is written as, in order (one unless split); `size` is their sum */
+  readonly shards: readonly OutputShard[];
+  readonly namedAsShards: boolean;
   readonly alignment: number;
   /** true: the converter's file for a float type (no quantizer pass); its tensor order is the source's */
   readonly conversion: boolean;
@@ -20,15 +25,16 @@ const FLOAT_OUTTYPES: ReadonlySet<string> = new Set<FloatOuttype>(['F32', 'F16',
 export function planOutput(source: ModelSource, options: QuantizeOptions): PlannedLayout {
   const conversion = plainConversion(source, options);
   const plan = conversion ? conversionPlan(source, conversion, options) : planQuantization(source, options);
-  const layout = computeGgufLayout({
-    metadata: plan.metadata,
-    tensors: plan.tensors.map((t) => ({ name: t.name, shape: t.shape, type: t.outputType })),
-  });
-  return { plan, layout, size: layout.fileSize, alignment: layout.alignment, conversion: conversion !== undefined };
+  const { shards, namedAsShards } = shardOutput(plan, options);
+  const layout = shards[0].layout;
+  const size = shards.reduce((n, s) => n + s.layout.fileSize, 0);
+  return { plan, layout, shards, namedAsShards, size, alignment: layout.alignment, conversion: conversion !== undefined };
 }
 
-export function encodeOutputHeader(planned: PlannedLayout): Uint8Array {
-  return encodeGgufHeader(planned.layout);
+/** The header of the shard that starts at tensor `tensorIndex`, or undefined when none starts there. */
+export function shardHeaderAt(planned: PlannedLayout, tensorIndex: number): Uint8Array | undefined {
+  const shard = planned.shards.find((s) => s.firstTensor === tensorIndex);
+  return shard ? encodeGgufHeader(shard.layout) : undefined;
 }
 
 /**
@@ -49,7 +55,7 @@ function conversionPlan(source: ModelSource, converted: ConvertedModel, options:
   const layout = computeGgufLayout({ metadata: converted.metadata, tensors: converted.tensors });
   const tensors = layout.tensors.map((t): PlannedTensor => {
     const from = sourceType.get(t.name)!;
-    return { name: t.name, shape: t.shape, sourceType: from, outputType: t.type, convert: from !== t.type, outputBytes: t.byteLength, offset: t.offset };
+    return { name: t.name, sourceName: t.name, shape: t.shape, sourceType: from, outputType: t.type, convert: from !== t.type, outputBytes: t.byteLength, offset: t.offset };
   });
   return {
     ftype: parseFtype(options.ftype),

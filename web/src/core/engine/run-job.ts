@@ -7,7 +7,7 @@ import { CancelledError, QuantsmithError } from '../errors.ts';
 import type { JobHooks, JobResult, OutputRequest } from './api.ts';
 import type { ModelSource, SourceTensor } from './model-source.ts';
 import type { KernelPool } from './pool.ts';
-import { planOutput, encodeOutputHeader, type PlannedLayout } from './plan-outputs.ts';
+import { planOutput, shardHeaderAt, type PlannedLayout } from './plan-outputs.ts';
 import type { PlannedTensor } from '../quant/plan.ts';
 import { slabsOf, DEFAULT_SLAB_BYTES } from './chunking.ts';
 import { ProgressMeter } from './progress.ts';
@@ -28,6 +28,8 @@ interface SlabWork {
   readonly result: Promise<Uint8Array[]>;
   /** last slab of its tensor: padding follows */
   readonly last: boolean;
+  /** first slab of the pass's tensor at this index: a shard's header may come first */
+  readonly firstOf?: number;
 }
 
 /** Outputs that list the same tensors in the same order, fed by one read of the source. */
@@ -60,7 +62,7 @@ export async function runJob(
     }
     const passes = groupByOrder(planned);
     const byName = new Map(source.tensors.map((t) => [t.name, t]));
-    const outputTensors = planned.map((p) => new Map(p.plan.tensors.map((t) => [t.name, t])));
+    const outputTensors = planned.map((p) => new Map(p.plan.tensors.map((t) => [t.sourceName, t])));
     const tensorCount = passes.reduce((n, p) => n + p.order.length, 0);
     const bytesTotal = passes.reduce((sum, p) => sum + p.order.reduce((s, name) => s + byName.get(name)!.byteLength, 0), 0);
     const meter = new ProgressMeter(bytesTotal, onProgress);
@@ -72,17 +74,23 @@ export async function runJob(
 
     throwIfAborted(signal);
     for (const pass of passes) {
-      await Promise.all(pass.outputs.map((k) => write(k, encodeOutputHeader(planned[k]))));
+      const writeHeaders = (tensorIndex: number) => Promise.all(pass.outputs.map(async (k) => {
+        const header = shardHeaderAt(planned[k], tensorIndex);
+        if (header) await write(k, header);
+      }));
+      // an output with no tensors still has its header
+      if (pass.order.length === 0) await writeHeaders(0);
       const drainOne = async () => {
         const work = inFlight.shift()!;
         const pieces = await work.result;
         throwIfAborted(signal);
+        if (work.firstOf !== undefined) await writeHeaders(work.firstOf);
         await Promise.all(pieces.map((piece, i) => write(pass.outputs[i], piece)));
         bytesDone += work.byteLength;
         if (work.last) await Promise.all(pass.outputs.map((k) => write(k, zeros(padding(written[k], planned[k].alignment)))));
         report(work, work.last);
       };
-      for (const name of pass.order) {
+      for (const [tensorIndex, name] of pass.order.entries()) {
         const tensor = byName.get(name)!;
         const outs = pass.outputs.map((k) => outputTensors[k].get(name)!);
         const rows = tensorRows(tensor.shape);
@@ -94,7 +102,10 @@ export async function runJob(
           throwIfAborted(signal);
           const result = convertSlab(pool, tensor, bytes, firstRow, rowCount, outs);
           result.catch(() => {}); // awaited, in order, by drainOne
-          inFlight.push({ tensorNumber, tensorName: name, byteLength: bytes.byteLength, result, last: si === slabs.length - 1 });
+          inFlight.push({
+            tensorNumber, tensorName: name, byteLength: bytes.byteLength, result, last: si === slabs.length - 1,
+            firstOf: si === 0 ? tensorIndex : undefined,
+          });
           while (inFlight.length >= window) await drainOne();
         }
         tensorNumber++;
@@ -172,7 +183,8 @@ async function convertSlab(
 function groupByOrder(planned: readonly PlannedLayout[]): Pass[] {
   const passes: { outputs: number[]; order: string[] }[] = [];
   planned.forEach((p, k) => {
-    const order = p.plan.tensors.map((t) => t.name);
+    // by source name: outputs that read the same tensors in the same order share a pass
+    const order = p.plan.tensors.map((t) => t.sourceName);
     const same = passes.find((x) => x.order.length === order.length && x.order.every((n, i) => n === order[i]));
     if (same) same.outputs.push(k);
     else passes.push({ outputs: [k], order });

@@ -3,7 +3,7 @@
 // steps apart (the user picks among candidates in between); the CLI does them in one.
 import { QuantsmithError } from '../errors.ts';
 import { openGgufModel } from '../engine/gguf-source.ts';
-import { openSplitGgufModel } from '../engine/gguf-split-source.ts';
+import { openSplitModel } from '../engine/split-source.ts';
 import type { ModelSource } from '../engine/model-source.ts';
 import { openHfModel } from '../formats/hf/open-hf-model.ts';
 import type { HubAccess } from './hub-access.ts';
@@ -59,7 +59,14 @@ export async function openHubCandidate(models: HubModels, candidate: HubCandidat
   if (candidate.kind === 'safetensors') return openHfModel(hubFolder(listing, access, candidate.dir, budget));
   const files = candidate.files.map((f) => openRemoteFile(listing, f, access, budget));
   try {
-    return files.length > 1 ? await openSplitGgufModel(files) : await openGgufModel(files[0]);
+    const first = await openGgufModel(files[0]);
+    if (files.length === 1) return first;
+    // the shards the listing found, by file name: the split reader asks for them as llama.cpp names them
+    return await openSplitModel(first, async (name) => {
+      const shard = files.find((f) => f.name === name || f.name.endsWith(`/${name}`));
+      if (!shard) throw new QuantsmithError('it is not in the repository');
+      return shard;
+    });
   } catch (e) {
     await Promise.all(files.map((f) => f.close?.()));
     throw e;

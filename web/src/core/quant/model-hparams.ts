@@ -5,6 +5,7 @@ import { QuantsmithError, quoted } from '../errors.ts';
 import { GgufValueType, type GgufArray, type GgufKV } from '../formats/gguf/model.ts';
 import { KNOWN_ARCHITECTURES } from './known-architectures.ts';
 import type { KvOverride } from './options.ts';
+import { ARCH_REQUIRED_KEYS, UNSUPPORTED_ARCHITECTURES, type RequiredKey } from './required-keys.ts';
 
 export interface QuantHparams {
   /** general.architecture */
@@ -41,6 +42,13 @@ class LoaderView {
     this.overrides = m;
   }
 
+  /** Whether a getter of this kind finds the key: get_key takes an override in its place, the others do not. */
+  finds(key: string, getter: 'key' | 'key-or-arr' | 'arr'): boolean {
+    const kv = this.byKey.get(key);
+    if (getter === 'arr') return kv?.type === GgufValueType.ARRAY;
+    return kv !== undefined || (getter === 'key' && this.overrides.has(key));
+  }
+
   /** get_key<uint32_t>: an int override (truncated to 32 bits) wins; else the file's value, which must be u32. */
   u32(key: string, required: boolean): number | undefined {
     const o = this.overrides.get(key);
@@ -54,6 +62,12 @@ class LoaderView {
       throw new QuantsmithError(`llama.cpp cannot load this model: key ${key} has wrong type ${typeNames[kv.type]} but expected type u32`);
     }
     return kv.value as number;
+  }
+
+  /** items of an array entry, undefined when the key is absent or not an array */
+  arrayLength(key: string): number | undefined {
+    const kv = this.byKey.get(key);
+    return kv?.type === GgufValueType.ARRAY ? (kv.value as GgufArray).items.length : undefined;
   }
 
   str(key: string): string | undefined {
@@ -94,11 +108,49 @@ function is70BModel(arch: string, nLayer: number, nHead: number, nHeadKv: number
   }
 }
 
+/** load_hparams' own required keys, before the architecture's: all but clip's, and wavtokenizer-dec's extra ones. */
+function commonRequiredKeys(arch: string): string[] {
+  if (arch === 'clip') return [];
+  const keys = ['context_length', 'embedding_length', 'block_count'];
+  if (arch === 'wavtokenizer-dec') {
+    keys.push('features_length', 'posnet.embedding_length', 'posnet.block_count', 'convnext.embedding_length', 'convnext.block_count');
+  }
+  return keys.map((k) => `${arch}.${k}`);
+}
+
+/**
+ * deepseek2's loader (and mistral4's, which inherits it) asks for attention.q_lora_rank except in its "lite"
+ * variants: 26 or 27 layers, or 48 with a 128256-token vocabulary (layers without the nextn ones).
+ */
+function conditionalRequiredKeys(view: LoaderView, arch: string): string[] {
+  if (arch !== 'deepseek2' && arch !== 'mistral4') return [];
+  const nLayer = (view.u32(`${arch}.block_count`, true) ?? 0) - (view.u32(`${arch}.nextn_predict_layers`, false) ?? 0);
+  const nVocab = view.u32(`${arch}.vocab_size`, false) ?? view.arrayLength('tokenizer.ggml.tokens') ?? 0;
+  const lite = nLayer === 27 || nLayer === 26 || (nLayer === 48 && nVocab === 128256);
+  return lite ? [] : [`${arch}.attention.q_lora_rank`];
+}
+
+/** llama-quantize stops at the first required key its loader does not find, naming it. */
+function checkRequiredKeys(view: LoaderView, arch: string): void {
+  const entries: RequiredKey[] = [...commonRequiredKeys(arch), ...(ARCH_REQUIRED_KEYS[arch] ?? [])];
+  for (const entry of entries) {
+    const [key, getter] = typeof entry === 'string' ? [entry, 'key' as const] : entry;
+    if (!view.finds(key, getter)) {
+      throw new QuantsmithError(`llama.cpp cannot load this model: ${getter === 'arr' ? 'array key' : 'key'} not found in model: ${key}`);
+    }
+  }
+  for (const key of conditionalRequiredKeys(view, arch)) {
+    if (!view.finds(key, 'key')) throw new QuantsmithError(`llama.cpp cannot load this model: key not found in model: ${key}`);
+  }
+}
+
 export function readQuantHparams(metadata: readonly GgufKV[], overrides: readonly KvOverride[]): QuantHparams {
   const view = new LoaderView(metadata, overrides);
   const arch = view.str('general.architecture');
   if (arch === undefined) throw new QuantsmithError('llama.cpp cannot load this model: key not found in model: general.architecture');
   if (!KNOWN_ARCHITECTURES.has(arch)) throw new QuantsmithError(`llama.cpp cannot load this model: unknown model architecture: ${quoted(arch)}`);
+  if (UNSUPPORTED_ARCHITECTURES.has(arch)) throw new QuantsmithError(`llama.cpp cannot load this model: unsupported model architecture: ${quoted(arch)}`);
+  checkRequiredKeys(view, arch);
   const nLayer = view.u32(`${arch}.block_count`, true) as number;
   if (nLayer <= 0 || nLayer > MAX_LAYERS) {
     throw new QuantsmithError(`llama.cpp cannot load this model: ${arch}.block_count is ${nLayer}, expected 1 to ${MAX_LAYERS}`);

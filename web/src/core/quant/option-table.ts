@@ -17,7 +17,13 @@ export type OptionKind =
   /** a substring of tensor names */
   | 'tensor-name'
   /** a file's path (the CLI reads it; the name as given is what the output records) */
-  | 'file';
+  | 'file'
+  /** L0,L1,…: block numbers */
+  | 'layer-list'
+  /** N[M|G]: decimal megabytes or gigabytes */
+  | 'split-size'
+  /** a whole number of tensors */
+  | 'split-tensors';
 
 /** How the app's Advanced panel edits the option ('none': the app does not offer it). */
 export type OptionEditor = 'checkbox' | 'type-select' | 'tensor-type-rows' | 'kv-rows' | 'none';
@@ -104,6 +110,16 @@ export const QUANTIZE_OPTION_TABLE: readonly QuantizeOptionRow[] = Object.freeze
     editor: 'none', label: 'Tensor type files', needsQuantizerPass: true,
   },
   {
+    field: 'pruneLayers', flag: '--prune-layers', kind: 'layer-list', repeatable: false, metavar: 'L0,L1,…',
+    help: 'drop these blocks (layer numbers, comma-separated); later blocks are renumbered', editor: 'none',
+    label: 'Prune layers', needsQuantizerPass: true,
+  },
+  {
+    field: 'keepSplit', flag: '--keep-split', kind: 'flag', repeatable: false,
+    help: 'write the output in the same shards as a split input (NAME-00001-of-0000N.gguf)', editor: 'none',
+    label: 'Keep split', needsQuantizerPass: true,
+  },
+  {
     field: 'kvOverrides', flag: '--override-kv', kind: 'kv-override', repeatable: true, metavar: 'KEY=TYPE:VALUE',
     help: 'set a metadata key; TYPE is int, float, bool or str (repeatable)', link: 'override-kv',
     editor: 'kv-rows', label: 'Metadata overrides', hint: '--override-kv KEY=TYPE:VALUE, TYPE is int, float, bool or str',
@@ -114,6 +130,17 @@ export const QUANTIZE_OPTION_TABLE: readonly QuantizeOptionRow[] = Object.freeze
     field: 'dryRun', flag: '--dry-run', kind: 'flag', repeatable: false,
     help: 'print the plan (tensor → type) and the exact output size; write nothing', editor: 'none',
     label: 'Dry run', needsQuantizerPass: false,
+  },
+  // not llama-quantize's: the files llama-gguf-split --split would make of its output
+  {
+    field: 'splitMaxSize', flag: '--split-max-size', kind: 'split-size', repeatable: false, metavar: 'N(M|G)',
+    help: "split the output as llama-gguf-split --split does: shards of at most N megabytes\n(10^6) or gigabytes (10^9) of tensor data, named PATH's stem-00001-of-0000N.gguf", editor: 'none',
+    label: 'Split max size', needsQuantizerPass: false,
+  },
+  {
+    field: 'splitMaxTensors', flag: '--split-max-tensors', kind: 'split-tensors', repeatable: false, metavar: 'N',
+    help: 'split the output as llama-gguf-split --split does: at most N tensors per shard', editor: 'none',
+    label: 'Split max tensors', needsQuantizerPass: false,
   },
 ] satisfies QuantizeOptionRow[]);
 

@@ -51,6 +51,14 @@ export interface QuantizeOptions {
    * without one (QuantPlan.imatrixRequired says which tensor needs it) instead of refused.
    */
   readonly dryRun?: boolean;
+  /** --prune-layers: block numbers to drop (later blocks are renumbered), sorted and without repeats */
+  readonly pruneLayers?: readonly number[];
+  /** --keep-split: the output in the input's shards (tensors in the shards' file order) */
+  readonly keepSplit?: boolean;
+  /** gguf-split --split-max-size, in bytes: the output split as llama-gguf-split --split would split it */
+  readonly splitMaxSize?: number;
+  /** gguf-split --split-max-tensors */
+  readonly splitMaxTensors?: number;
 }
 
 /** llama_model_kv_override's fixed char[128] fields: at most 127 bytes of key or string value. */
@@ -121,8 +129,16 @@ export function parseKvOverrideOption(text: string): KvOverride {
     case 'float': {
       if (!FLOAT_TEXT.test(value)) throw new QuantsmithError(`invalid float value for KV override '${text}'`);
       const lower = value.toLowerCase().replace(/^\+/, '');
-      const x = lower.endsWith('nan') ? NaN : lower.endsWith('inf') || lower.endsWith('infinity')
-        ? (lower.startsWith('-') ? -Infinity : Infinity) : Number(value);
+      const named = lower.endsWith('nan') || lower.endsWith('inf') || lower.endsWith('infinity');
+      const x = lower.endsWith('nan') ? NaN : named ? (lower.startsWith('-') ? -Infinity : Infinity) : Number(value);
+      // llama-quantize writes the value as a 32-bit float: a number written out that does not fit would
+      // silently become infinity or zero there
+      if (!named && !Number.isFinite(Math.fround(x))) {
+        throw new QuantsmithError(`float value out of range for KV override '${text}': beyond a 32-bit float's ±3.4e38`);
+      }
+      if (x !== 0 && Math.fround(x) === 0) {
+        throw new QuantsmithError(`float value out of range for KV override '${text}': too small for a 32-bit float, it would become 0`);
+      }
       return { key, type: 'float', value: x };
     }
     case 'bool':
@@ -153,4 +169,36 @@ export function checkKvOverrideString(value: string, what: string): void {
   if (utf8Length(value) > KV_OVERRIDE_MAX_BYTES) {
     throw new QuantsmithError(`malformed KV override '${what}', value cannot exceed ${KV_OVERRIDE_MAX_BYTES} bytes`);
   }
+}
+
+/**
+ * `L0,L1,…` as llama-quantize's --prune-layers parses it: each comma-separated part read as std::stoi
+ * reads it (leading white space and a sign, digits, anything after them ignored), a negative or
+ * unreadable part refused; the list sorted and its repeats dropped.
+ */
+export function parsePruneLayersOption(text: string): number[] {
+  const ids = text.split(',').map((part) => {
+    const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(part);
+    const id = m ? Number(m[1]) : -1;
+    if (!Number.isSafeInteger(id) || id < 0 || id > 2 ** 31 - 1) throw new QuantsmithError(`invalid layer id '${part}' for --prune-layers`);
+    return id;
+  });
+  return [...new Set(ids)].sort((a, b) => a - b);
+}
+
+/** `N[M|G]` as gguf-split reads --split-max-size: N decimal megabytes (10^6) or gigabytes (10^9), N > 0. */
+export function parseSplitSizeOption(text: string): number {
+  const unit = text.at(-1);
+  if (unit !== 'M' && unit !== 'G') throw new QuantsmithError(`--split-max-size '${text}': supported units are M (megabytes) or G (gigabytes)`);
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(text);
+  const n = m ? Number(m[1]) : 0;
+  if (!(n > 0) || n > 2 ** 31 - 1) throw new QuantsmithError(`--split-max-size '${text}': size must be a positive value`);
+  return n * (unit === 'M' ? 1e6 : 1e9);
+}
+
+/** A whole number of tensors per shard, at least 1. */
+export function parseSplitTensorsOption(text: string): number {
+  const n = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new QuantsmithError(`--split-max-tensors '${text}': expected a whole number of at least 1`);
+  return n;
 }

@@ -10,7 +10,8 @@ import type { KvOverride } from './options.ts';
 export const GGML_QNT_VERSION = 2;
 const SPLIT_KEYS = ['split.no', 'split.count', 'split.tensors.count'];
 
-function setKV(kvs: GgufKV[], kv: GgufKV): void {
+/** gguf_set_val_*: any entry with the key is removed, the new one appended. */
+export function setKV(kvs: GgufKV[], kv: GgufKV): void {
   removeKey(kvs, kv.key);
   kvs.push(kv);
 }

@@ -6,7 +6,7 @@
 // unchanged (no dequantize/quantize round trip, no requantize check); otherwise it converts the rows to
 // F32 and quantizes them. That choice belongs to the engine; `PlannedTensor.convert` reports it.
 import { QuantsmithError, quoted } from '../errors.ts';
-import type { GgufKV } from '../formats/gguf/model.ts';
+import { GgufValueType, type GgufKV } from '../formats/gguf/model.ts';
 import { GGUF_DEFAULT_ALIGNMENT } from '../formats/gguf/model.ts';
 import { checkImatrixAgainstModel } from '../imatrix/check-imatrix.ts';
 import { imatrixOverrides, quantizeWeights, type QuantizeWeights } from '../imatrix/quantize-weights.ts';
@@ -15,7 +15,8 @@ import { GgmlType, ggmlType, rowBytes } from './ggml-types.ts';
 import { MixtureState } from './mixture-rules.ts';
 import { readQuantHparams } from './model-hparams.ts';
 import { checkKvOverrideKey, checkKvOverrideString, parseGgmlTypeName, type KvOverride, type QuantizeOptions } from './options.ts';
-import { outputMetadata } from './output-metadata.ts';
+import { outputMetadata, setKV } from './output-metadata.ts';
+import { pruneLayerNames } from './prune-layers.ts';
 import { sortLikeLlamaLoader } from './tensor-order.ts';
 import { allowsQuantization, ggmlNDims, isOutputWeight, isTokenEmbedding, tensorCategory } from './tensor-roles.ts';
 import { chooseTensorType, type TypeRequest } from './tensor-type.ts';
@@ -27,6 +28,9 @@ export interface PlanInputTensor {
   readonly shape: readonly number[];
   /** ggml type id */
   readonly type: number;
+  /** split inputs: the shard holding the tensor, and its offset in that shard's data (--keep-split's order) */
+  readonly shard?: number;
+  readonly dataOffset?: number;
 }
 
 export interface PlanInput {
@@ -35,7 +39,10 @@ export interface PlanInput {
 }
 
 export interface PlannedTensor {
+  /** the name in the output (--prune-layers renumbers blocks) */
   readonly name: string;
+  /** the name in the source */
+  readonly sourceName: string;
   /** as the output's tensor info holds it: trailing dimensions of size 1 dropped (ggml_n_dims) */
   readonly shape: readonly number[];
   readonly sourceType: number;
@@ -79,6 +86,8 @@ export interface QuantPlan {
   readonly missingKernel?: string;
   /** with dryRun and no importance matrix: the first tensor that needs one, as a sentence (a run refuses it) */
   readonly imatrixRequired?: string;
+  /** --keep-split: the output shard of each tensor (in `tensors` order); absent for a single file */
+  readonly keepSplitShards?: readonly number[];
 }
 
 function typeName(id: number): string {
@@ -204,12 +213,15 @@ export function planQuantization(model: PlanInput, options: QuantizeOptions): Qu
     );
   }
 
-  const ordered = sortLikeLlamaLoader(model.tensors);
+  checkSplitOptions(options);
+  const loaderSorted = sortLikeLlamaLoader(model.tensors);
   // COPY writes the input's own file type; nothing is quantized
-  const ftypeId = ftype.onlyCopy ? loaderFtype(model, ordered) : ftype.id;
+  const ftypeId = ftype.onlyCopy ? loaderFtype(model, loaderSorted) : ftype.id;
   const imatrixKvs = hasImatrix ? imatrixOverrides(imatrix, options.imatrixFile ?? '') : [];
   const metadata = outputMetadata(model.metadata, ftypeId, [...kvOverrides, ...imatrixKvs]);
-
+  const loaderOrder = pruned(loaderSorted, options.pruneLayers ?? [], hparams.arch, metadata);
+  // --keep-split writes (and so counts and decides) in each shard's file order
+  const ordered = options.keepSplit ? keepSplitOrder(loaderOrder, model.tensors) : loaderOrder;
   const categories = ordered.map((t) => tensorCategory(t.name));
   const state = new MixtureState(hparams, categories, hasImatrix);
 
@@ -251,6 +263,7 @@ export function planQuantization(model: PlanInput, options: QuantizeOptions): Qu
     const outputBytes = rows * rowBytes(ggmlType(outputType)!, t.shape[0]);
     const planned: PlannedTensor = {
       name: t.name,
+      sourceName: t.sourceName,
       shape: t.shape.slice(0, ggmlNDims(t.shape)),
       sourceType: t.type,
       outputType,
@@ -263,8 +276,9 @@ export function planQuantization(model: PlanInput, options: QuantizeOptions): Qu
     return planned;
   });
 
+  const keepSplitShards = options.keepSplit ? checkedShards(ordered) : undefined;
   return {
-    ftype, metadata, tensors, version: 3, alignment: GGUF_DEFAULT_ALIGNMENT, fallbackCount, convertCount,
+    ftype, metadata, tensors, version: 3, alignment: GGUF_DEFAULT_ALIGNMENT, fallbackCount, convertCount, keepSplitShards,
     imatrixEntries: hasImatrix ? imatrix.byTensor.size : 0,
     ...(missingKernel ? { missingKernel } : {}),
     ...(imatrixRequired ? { imatrixRequired } : {}),
@@ -301,6 +315,47 @@ function kernelProblem(t: PlanInputTensor, outputType: number, ftypeName: string
   const target = ggmlType(outputType)!;
   if (target.kernel) return undefined;
   return `Quantsmith cannot write ${ftypeName} yet: it has no kernel for type ${target.name} (tensor ${t.name})`;
+}
+
+function checkSplitOptions(options: QuantizeOptions): void {
+  const bySize = options.splitMaxSize !== undefined;
+  const byCount = options.splitMaxTensors !== undefined;
+  if (bySize && byCount) throw new QuantsmithError('either --split-max-tensors or --split-max-size can be given, but not both');
+  if (options.keepSplit && (bySize || byCount)) {
+    throw new QuantsmithError('--keep-split keeps the input\'s shards; it cannot be combined with --split-max-size or --split-max-tensors');
+  }
+}
+
+/** By shard, then place in the file; a source without offsets (converted on the fly) keeps its file order. */
+function keepSplitOrder<T extends PlanInputTensor & { readonly sourceName: string }>(tensors: readonly T[], fileOrder: readonly PlanInputTensor[]): T[] {
+  const index = new Map(fileOrder.map((t, i) => [t.name, i]));
+  const place = (t: T) => t.dataOffset ?? index.get(t.sourceName)!;
+  return [...tensors].sort((a, b) => (a.shard ?? 0) - (b.shard ?? 0) || place(a) - place(b));
+}
+
+/** Shards are numbered by the input's; one left empty (every tensor pruned) would have no file to be. */
+function checkedShards(ordered: readonly PlanInputTensor[]): number[] {
+  const shards = ordered.map((t) => t.shard ?? 0);
+  const count = Math.max(0, ...shards) + 1;
+  for (let i = 0; i < count; i++) {
+    if (!shards.includes(i)) throw new QuantsmithError(`--keep-split: shard ${i + 1} of ${count} would hold no tensors`);
+  }
+  return shards;
+}
+
+/**
+ * The tensors in loader order under their output names (--prune-layers drops and renumbers blocks);
+ * with a prune list, the new {arch}.block_count is set in `metadata` (after the overrides, as llama.cpp does).
+ */
+function pruned(
+  ordered: readonly PlanInputTensor[], prune: readonly number[], arch: string, metadata: GgufKV[],
+): (PlanInputTensor & { readonly sourceName: string })[] {
+  if (prune.length === 0) return ordered.map((t) => ({ ...t, sourceName: t.name }));
+  const sorted = [...new Set(prune)].sort((a, b) => a - b);
+  if (sorted.some((l) => !Number.isInteger(l) || l < 0)) throw new QuantsmithError(`--prune-layers: invalid layer id in ${prune.join(',')}`);
+  const { names, blockCount } = pruneLayerNames(ordered.map((t) => t.name), sorted);
+  setKV(metadata, { key: `${arch}.block_count`, type: GgufValueType.UINT32, value: blockCount });
+  return ordered.flatMap((t, i) => (names[i] === undefined ? [] : [{ ...t, name: names[i]!, sourceName: t.name }]));
 }
 
 function checkConversion(t: PlanInputTensor, outputType: number, allowRequantize: boolean): void {
