@@ -5,6 +5,7 @@ import { createReadStream, openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
 import { CancelledError, QuantsmithError } from '../core/errors.ts';
 import { buildModelCard } from '../core/hub/model-card.ts';
+import { shellQuote } from '../core/shell-quote.ts';
 import { publishToHub, type PublishProgress } from '../core/hub/publish.ts';
 import { QUANTIZE_OPTION_TABLE } from '../core/quant/option-table.ts';
 import type { KvOverride, TensorTypeOverride } from '../core/quant/options.ts';
@@ -45,7 +46,7 @@ function optionText(v: unknown): string {
   return `${kv.key}=${kv.type}:${String(kv.value)}`;
 }
 
-const quote = (word: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
+const quote = shellQuote;
 
 export function llamaCppCommands(input: OpenedInput, args: QuantizeArgs, output: string): string {
   const source = input.source;

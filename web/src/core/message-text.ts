@@ -19,7 +19,8 @@ function escapeChar(c: string): string {
   return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
 }
 
-function escapeUnsafe(text: string): string {
+/** `text` with every unsafe character written as a visible escape (\n, \x1b, \u202e). */
+export function escapeUnsafe(text: string): string {
   return text.replace(UNSAFE, escapeChar);
 }
 

@@ -1,13 +1,10 @@
 // The command lines that do what the app just did: our CLI twin and llama.cpp's llama-quantize, one per
 // output (both take one type per run). Arguments are quoted for a POSIX shell.
 import { PRESET_OPTION_ROWS } from '../../core/quant/option-table.ts';
+import { shellQuote } from '../../core/shell-quote.ts';
 import { optionValueText, presetValues, type Preset } from '../presets/preset.ts';
 
-/** Single-quotes a word when the shell would otherwise split or expand it. */
-export function shellQuote(word: string): string {
-  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
+export { shellQuote };
 
 /** The preset's options as llama-quantize's arguments, in its order (the option table's). */
 function optionWords(p: Preset): string[] {
