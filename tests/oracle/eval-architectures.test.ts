@@ -5,6 +5,8 @@
 // layers, and the windowed layers' own rope base, all act within the few tokens evaluated.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openHfModel } from '../../web/src/core/formats/hf/index.ts';
 import { GgufValueType as V, type GgufKV } from '../../web/src/core/formats/gguf/model.ts';
@@ -19,7 +21,8 @@ import { writeSyntheticFolder, type SynthSpec } from '../fixtures/hf/synthetic-f
 import { SYNTHETIC_SPECS } from '../fixtures/hf/synthetic-specs.ts';
 import { writeSourceAsGguf } from '../fixtures/hf/write-gguf.ts';
 import { checkLogits } from '../helpers/logit-comparison.ts';
-import { scratchDir } from '../helpers/paths.ts';
+import { CLI_BIN, scratchDir } from '../helpers/paths.ts';
+import { perplexity } from './perplexity.ts';
 
 const dir = scratchDir('quantsmith-eval-arch-');
 const N = 32;
@@ -91,6 +94,22 @@ async function configOf(path: string): Promise<{ config: LlamaConfig }> {
   } finally {
     await model.close();
   }
+}
+
+// The whole path a user takes: `quantsmith perplexity` on the Hugging Face folder itself (our tokenizer,
+// converter and worker threads), against llama-perplexity's figure on the converted GGUF.
+for (const name of ['synth-gemma2', 'synth-phi4']) {
+  test(`${name}: perplexity from the folder matches llama.cpp's to 4 significant digits`, async () => {
+    const path = await fromFolder(name);
+    const text = join(dir, 'text.txt');
+    writeFileSync(text, 'def f(x):\n    return x + 1  # the 2nd of 12 tests\n'.repeat(60));
+    const r = spawnSync(process.execPath, [CLI_BIN, 'perplexity', '-m', join(dir, name), '-f', text, '-c', '64', '--chunks', '4'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const ours = Number(/PPL = ([0-9.]+)/.exec(r.stdout + r.stderr)?.[1]);
+    const ref = perplexity(path, text, 64, { maxChunks: 4, threads: 1 });
+    assert.equal(ref.chunks, 4);
+    assert.ok(Math.abs(ours - ref.ppl) / ref.ppl < 5e-5, `perplexity ${ours}, llama.cpp ${ref.ppl}`);
+  });
 }
 
 test('what the evaluator cannot run yet is refused by name: YaRN rope, LongRoPE factors', async () => {

@@ -4,6 +4,7 @@
 import { QuantsmithError } from '../errors.ts';
 import { getArray, getBool, getKV, getNumber, getNumberOrArray, getString, type HasMetadata } from '../formats/gguf/metadata.ts';
 import { GgufValueType } from '../formats/gguf/model.ts';
+import { bpePreTokenizer } from './tokenizer/bpe.ts';
 import { ARCH_TRAITS, type ArchTraits } from './arch-traits.ts';
 
 export const SUPPORTED_ARCHITECTURES: readonly string[] = Object.keys(ARCH_TRAITS);
@@ -177,9 +178,28 @@ export function llamaConfig(model: HasMetadata & { readonly tensors: readonly Mo
     ropeFreqBase,
     ropeFreqScale,
     ropeFreqFactors: byName.has('rope_freqs.weight'),
-    bosToken: getNumber(model, 'tokenizer.ggml.bos_token_id') ?? 1,
-    addBos: getBool(model, 'tokenizer.ggml.add_bos_token') ?? true,
+    ...bosSettings(model),
     tiedOutput: !byName.has('output.weight'),
+  };
+}
+
+/**
+ * The BOS llama-perplexity puts first in each chunk: the file's keys, else llama.cpp's defaults for its
+ * tokenizer (SentencePiece adds BOS 1; most BPE pre-tokenizers, GPT-2's among them, add none).
+ */
+function bosSettings(model: HasMetadata): { bosToken: number; addBos: boolean } {
+  const bpe = getString(model, 'tokenizer.ggml.model') === 'gpt2';
+  let defaults: { addBos: boolean; noBos?: boolean } = { addBos: true };
+  if (bpe) {
+    try {
+      defaults = bpePreTokenizer(getString(model, 'tokenizer.ggml.pre') ?? '').defaults;
+    } catch {
+      // an unknown pre-tokenizer: the tokenizer refuses it by name when the text is tokenized
+    }
+  }
+  return {
+    bosToken: getNumber(model, 'tokenizer.ggml.bos_token_id') ?? (bpe ? 11 : 1),
+    addBos: getBool(model, 'tokenizer.ggml.add_bos_token') ?? defaults.addBos,
   };
 }
 
