@@ -8,48 +8,12 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { CLI_BIN, SHARED_F16_GGUF, SHARED_MODEL_DIR, scratchDir } from '../helpers/paths.ts';
-import { evaluatorLogits } from '../helpers/eval.ts';
 import { STANDARD_SYNTHETIC_SPECS, writeSyntheticModel } from '../fixtures/synthetic-models.ts';
-import { negLogLikelihood } from '../../web/src/core/eval/token-scores.ts';
-import { oracleLogits, oracleTokenizeFile } from './perplexity.ts';
+import { checkLogits as check } from '../helpers/logit-comparison.ts';
+import { oracleTokenizeFile } from './perplexity.ts';
 
 const dir = scratchDir('quantsmith-eval-logits-');
 const N = 256;
-
-interface Comparison {
-  maxAbs: number;
-  rms: number;
-  /** mean |Δ nll| of the next token, over positions */
-  nllDiff: number;
-  /** fraction of positions where both rank the same token first */
-  sameTop: number;
-}
-
-function compare(ours: Float32Array, ref: Float32Array, nVocab: number, tokens: Int32Array): Comparison {
-  assert.equal(ours.length, ref.length);
-  let maxAbs = 0;
-  let sq = 0;
-  for (let i = 0; i < ref.length; i++) {
-    const d = Math.abs(ours[i] - ref[i]);
-    if (!(d <= maxAbs)) maxAbs = d; // NaN propagates
-    sq += d * d;
-  }
-  let nllDiff = 0;
-  let same = 0;
-  const n = tokens.length;
-  for (let p = 0; p < n; p++) {
-    const off = p * nVocab;
-    if (p + 1 < n) nllDiff += Math.abs(negLogLikelihood(ours, off, nVocab, tokens[p + 1]) - negLogLikelihood(ref, off, nVocab, tokens[p + 1]));
-    let a = 0;
-    let b = 0;
-    for (let v = 1; v < nVocab; v++) {
-      if (ours[off + v] > ours[off + a]) a = v;
-      if (ref[off + v] > ref[off + b]) b = v;
-    }
-    if (a === b) same++;
-  }
-  return { maxAbs, rms: Math.sqrt(sq / ref.length), nllDiff: nllDiff / (n - 1), sameTop: same / n };
-}
 
 const heldoutTokens = (() => {
   let cached: Int32Array | undefined;
@@ -66,17 +30,6 @@ function quantize(type: string): string {
   const r = spawnSync(process.execPath, [CLI_BIN, 'quantize', SHARED_F16_GGUF, '-o', out, '-t', type], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   return out;
-}
-
-async function check(path: string, tokens: Int32Array, limits: { maxAbs: number; rms: number; nllDiff: number; sameTop: number }) {
-  const { logits, nVocab } = await evaluatorLogits(path, tokens);
-  const ref = oracleLogits(path, tokens);
-  const c = compare(logits, ref, nVocab, tokens);
-  const msg = JSON.stringify(c);
-  assert.ok(c.maxAbs < limits.maxAbs, `max |Δlogit| ${msg}`);
-  assert.ok(c.rms < limits.rms, `rms Δlogit ${msg}`);
-  assert.ok(c.nllDiff < limits.nllDiff, `mean |Δnll| ${msg}`);
-  assert.ok(c.sameTop >= limits.sameTop, `same top token ${msg}`);
 }
 
 test('trained model, F16: logits within 0.01 of llama.cpp', async () => {

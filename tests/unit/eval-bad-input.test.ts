@@ -57,9 +57,12 @@ test('a binary file or a non-UTF-8 text is refused by name', () => {
 });
 
 test('an architecture the evaluator does not support is refused by name', async () => {
-  for (const [id, arch] of [['qwen2-f16', 'qwen2'], ['phi3-bf16', 'phi3']]) {
-    const m = await model(id);
-    assert.throws(() => checkModels([m]), oneLine(new RegExp(`does not support architecture '${arch}' \\(supported: llama\\)`)));
+  const s = spec('qwen2-f16');
+  const tensors = syntheticTensors(s);
+  for (const arch of ['starcoder2', 'mamba']) {
+    const metadata = syntheticMetadata(s).map((kv) => (kv.key === 'general.architecture' ? { ...kv, value: arch } : kv));
+    assert.throws(() => llamaConfig({ metadata, tensors }, `${arch}.gguf`),
+      oneLine(new RegExp(`${arch}\\.gguf: the evaluator does not support architecture '${arch}' \\(supported: llama, qwen2, qwen3, phi3, gemma2, gemma3\\)`)));
   }
   assert.throws(() => checkModels([]), oneLine(/no model/));
   const moe = await model('llama-moe-f16');

@@ -16,6 +16,14 @@ export interface TokenScorer {
   kldToken(logits: Float32Array, off: number, nVocab: number, base: CompressedLogProbs, tok: number): KldToken;
 }
 
+/** Gemma's attention variations (both 0 = off). */
+export interface AttentionOptions {
+  /** scores become softcap · tanh(score / softcap) before the softmax */
+  readonly softcap?: number;
+  /** position t sees only positions > t − window (llama.cpp's LLAMA_SWA_TYPE_STANDARD) */
+  readonly window?: number;
+}
+
 export interface EvalBackend {
   readonly scorer: TokenScorer;
   /** Keeps a matrix's bytes (ggml type `type`, nOut rows of nIn) until release(). */
@@ -30,9 +38,11 @@ export interface EvalBackend {
    * Causal self-attention of one sequence: q is nTok × nHead × headDim, k and v nTok × nHeadKv × headDim
    * (stored as F16, as llama.cpp's KV cache does); the result is nTok × nHead·headDim.
    */
-  attention(q: Float32Array, k: Float32Array, v: Float32Array, nTok: number, nHead: number, nHeadKv: number, headDim: number, scale: number): Float32Array;
+  attention(q: Float32Array, k: Float32Array, v: Float32Array, nTok: number, nHead: number, nHeadKv: number, headDim: number, scale: number, opts?: AttentionOptions): Float32Array;
   /** silu(gate) · up element-wise, into gate (ggml_swiglu). */
   swiglu(gate: Float32Array, up: Float32Array): void;
+  /** gelu(gate) · up element-wise, into gate (ggml_geglu, tanh GELU read from ggml's F16 table). */
+  geglu(gate: Float32Array, up: Float32Array): void;
   /** F32 values of nRows rows of nPerRow elements of ggml type `type` (the kernels' dequantizer). */
   dequantize(type: number, bytes: Uint8Array, nRows: number, nPerRow: number): Float32Array;
 }

@@ -1,10 +1,13 @@
 // What the evaluator needs to know about a model, read from its GGUF metadata and tensor table, with the
-// shapes checked up front so a bad file fails before any work. Llama (and Mistral, which GGUF files label
-// "llama") only for now; anything else is refused by name.
+// shapes checked up front so a bad file fails before any work. The architectures of arch-traits.ts (Llama
+// and Mistral, Qwen2, Qwen3, Phi-3, Gemma 2, Gemma 3); anything else is refused by name.
 import { QuantsmithError } from '../errors.ts';
-import { getArray, getBool, getNumber, getNumberOrArray, getString, type HasMetadata } from '../formats/gguf/metadata.ts';
+import { getArray, getBool, getKV, getNumber, getNumberOrArray, getString, type HasMetadata } from '../formats/gguf/metadata.ts';
+import { GgufValueType } from '../formats/gguf/model.ts';
+import { bpePreTokenizer } from './tokenizer/bpe.ts';
+import { ARCH_TRAITS, type ArchTraits } from './arch-traits.ts';
 
-export const SUPPORTED_ARCHITECTURES: readonly string[] = ['llama'];
+export const SUPPORTED_ARCHITECTURES: readonly string[] = Object.keys(ARCH_TRAITS);
 
 /** A tensor as the evaluator sees it: name, ggml shape (shape[0] = row length) and type. */
 export interface ModelTensorInfo {
@@ -15,6 +18,23 @@ export interface ModelTensorInfo {
 
 export interface LlamaConfig {
   readonly arch: string;
+  readonly traits: ArchTraits;
+  /** Q, K and V come from one matrix (attn_qkv.weight), in that order */
+  readonly fusedQkv: boolean;
+  /** ffn_up.weight holds gate then up (no ffn_gate.weight), as Phi-3 writes it */
+  readonly fusedGateUp: boolean;
+  /** Q is multiplied by this before attention; 0: the attention scales by 1/sqrt(head size) itself */
+  readonly queryScale: number;
+  /** attention-score soft-capping (0 = none) */
+  readonly attnSoftcap: number;
+  /** final-logit soft-capping (0 = none) */
+  readonly finalSoftcap: number;
+  /** sliding window in tokens for the layers marked in swaLayers (0 = no windowed layers) */
+  readonly nSwa: number;
+  readonly swaLayers: readonly boolean[];
+  /** rope base and scale of the windowed layers */
+  readonly ropeFreqBaseSwa: number;
+  readonly ropeFreqScaleSwa: number;
   readonly nLayer: number;
   readonly nEmbd: number;
   readonly nHead: number;
@@ -56,6 +76,7 @@ export function llamaConfig(model: HasMetadata & { readonly tensors: readonly Mo
     }
     return v;
   };
+  const traits = ARCH_TRAITS[arch];
   const expertCount = getNumber(model, `${arch}.expert_count`) ?? 0;
   if (expertCount > 0) throw new QuantsmithError(`${label}: the evaluator does not support mixture-of-experts models yet (${expertCount} experts)`);
 
@@ -75,10 +96,16 @@ export function llamaConfig(model: HasMetadata & { readonly tensors: readonly Mo
     throw new QuantsmithError(`${label}: rope scaling '${scalingType}' is not supported by the evaluator`);
   }
   if (!Number.isInteger(headDim) || headDim <= 0 || nHeadKv <= 0 || nHead % nHeadKv !== 0 || nRot !== headDim) {
+    // partial rotary (Phi-2 style) is not among the architectures here; refused rather than rotated wrongly
     throw new QuantsmithError(`${label}: inconsistent attention shape (${nHead} heads, ${nHeadKv} KV heads, head size ${headDim}, ${nRot} rotated)`);
   }
 
   const byName = new Map(model.tensors.map((t) => [t.name, t]));
+  for (const n of ['rope_factors_long.weight', 'rope_factors_short.weight']) {
+    if (byName.has(n) || byName.has(`blk.0.${n}`)) throw new QuantsmithError(`${label}: LongRoPE frequency factors ('${n}') are not supported by the evaluator`);
+  }
+  const fusedQkv = byName.has('blk.0.attn_qkv.weight');
+  const fusedGateUp = arch === 'phi3' && !byName.has('blk.0.ffn_gate.weight');
   const tokenEmbd = byName.get('token_embd.weight');
   if (!tokenEmbd) throw new QuantsmithError(`${label}: tensor 'token_embd.weight' is missing`);
   const nVocab = tokenEmbd.shape[1] ?? 0;
@@ -105,28 +132,87 @@ export function llamaConfig(model: HasMetadata & { readonly tensors: readonly Mo
   for (let i = 0; i < nLayer; i++) {
     const b = `blk.${i}`;
     expect(`${b}.attn_norm.weight`, [nEmbd]);
-    expect(`${b}.attn_q.weight`, [nEmbd, qDim]);
-    expect(`${b}.attn_k.weight`, [nEmbd, kvDim]);
-    expect(`${b}.attn_v.weight`, [nEmbd, kvDim]);
+    if (fusedQkv) expect(`${b}.attn_qkv.weight`, [nEmbd, qDim + 2 * kvDim]);
+    else {
+      expect(`${b}.attn_q.weight`, [nEmbd, qDim]);
+      expect(`${b}.attn_k.weight`, [nEmbd, kvDim]);
+      expect(`${b}.attn_v.weight`, [nEmbd, kvDim]);
+    }
     expect(`${b}.attn_output.weight`, [qDim, nEmbd]);
+    if (traits.qkNorm) {
+      expect(`${b}.attn_q_norm.weight`, [headDim]);
+      expect(`${b}.attn_k_norm.weight`, [headDim]);
+    }
+    if (traits.postNorms) {
+      expect(`${b}.post_attention_norm.weight`, [nEmbd]);
+      expect(`${b}.post_ffw_norm.weight`, [nEmbd]);
+    }
     expect(`${b}.ffn_norm.weight`, [nEmbd]);
-    expect(`${b}.ffn_gate.weight`, [nEmbd, nFf]);
-    expect(`${b}.ffn_up.weight`, [nEmbd, nFf]);
+    if (fusedGateUp) expect(`${b}.ffn_up.weight`, [nEmbd, 2 * nFf]);
+    else {
+      expect(`${b}.ffn_gate.weight`, [nEmbd, nFf]);
+      expect(`${b}.ffn_up.weight`, [nEmbd, nFf]);
+    }
     expect(`${b}.ffn_down.weight`, [nFf, nEmbd]);
     for (const [n, d] of [['attn_q', qDim], ['attn_k', kvDim], ['attn_v', kvDim], ['attn_output', nEmbd]] as const) {
       expect(`${b}.${n}.bias`, [d], true);
     }
   }
+  const num = (key: string, fallback: number): number => getNumber(model, `${arch}.${key}`) ?? fallback;
+  const ropeFreqBase = Math.fround(num('rope.freq_base', 10000));
+  const sw = traits.slidingWindow;
+  const nSwa = sw ? num('attention.sliding_window', sw.window) : 0;
+  const swaLayers = Array.from({ length: nLayer }, (_, i) => nSwa > 0 && swaLayer(model, arch, sw!.pattern, i, label));
+  // Gemma's 27B models scale queries by n_embd / n_head instead of the head size (gemma2/gemma3 load_arch_hparams)
+  const gemma27b = (arch === 'gemma2' && nLayer === 46) || (arch === 'gemma3' && nLayer === 62);
+  const queryScale = traits.queryPreScale ? Math.fround(1 / Math.fround(Math.sqrt(gemma27b ? Math.trunc(nEmbd / nHead) : headDim))) : 0;
   return {
-    arch, nLayer, nEmbd, nHead, nHeadKv, headDim, nRot, nFf, nVocab,
+    arch, traits, fusedQkv, fusedGateUp, queryScale,
+    attnSoftcap: traits.attnSoftcapDefault === undefined ? 0 : Math.fround(num('attn_logit_softcapping', traits.attnSoftcapDefault)),
+    finalSoftcap: Math.fround(num('final_logit_softcapping', traits.finalSoftcapDefault)),
+    nSwa, swaLayers,
+    ropeFreqBaseSwa: Math.fround(num('rope.freq_base_swa', sw?.swaBaseDefault === 'train' ? ropeFreqBase : (sw?.swaBaseDefault ?? 10000))),
+    ropeFreqScaleSwa: sw?.swaBaseDefault === 'train' ? ropeFreqScale : 1,
+    nLayer, nEmbd, nHead, nHeadKv, headDim, nRot, nFf, nVocab,
     rmsEps: Math.fround(need('attention.layer_norm_rms_epsilon')),
-    ropeFreqBase: Math.fround(getNumber(model, `${arch}.rope.freq_base`) ?? 10000),
+    ropeFreqBase,
     ropeFreqScale,
     ropeFreqFactors: byName.has('rope_freqs.weight'),
-    bosToken: getNumber(model, 'tokenizer.ggml.bos_token_id') ?? 1,
-    addBos: getBool(model, 'tokenizer.ggml.add_bos_token') ?? true,
+    ...bosSettings(model),
     tiedOutput: !byName.has('output.weight'),
   };
+}
+
+/**
+ * The BOS llama-perplexity puts first in each chunk: the file's keys, else llama.cpp's defaults for its
+ * tokenizer (SentencePiece adds BOS 1; most BPE pre-tokenizers, GPT-2's among them, add none).
+ */
+function bosSettings(model: HasMetadata): { bosToken: number; addBos: boolean } {
+  const bpe = getString(model, 'tokenizer.ggml.model') === 'gpt2';
+  let defaults: { addBos: boolean; noBos?: boolean } = { addBos: true };
+  if (bpe) {
+    try {
+      defaults = bpePreTokenizer(getString(model, 'tokenizer.ggml.pre') ?? '').defaults;
+    } catch {
+      // an unknown pre-tokenizer: the tokenizer refuses it by name when the text is tokenized
+    }
+  }
+  return {
+    bosToken: getNumber(model, 'tokenizer.ggml.bos_token_id') ?? (bpe ? 11 : 1),
+    addBos: getBool(model, 'tokenizer.ggml.add_bos_token') ?? defaults.addBos,
+  };
+}
+
+/** Whether layer i uses the sliding window: the file's per-layer pattern array, or its (or the default) period. */
+function swaLayer(model: HasMetadata, arch: string, defaultPattern: number, i: number, label: string): boolean {
+  const key = `${arch}.attention.sliding_window_pattern`;
+  if (getKV(model, key)?.type === GgufValueType.ARRAY) {
+    const v = getArray(model, key)![i];
+    if (v === undefined) throw new QuantsmithError(`${label}: '${arch}.attention.sliding_window_pattern' has no entry for layer ${i}`);
+    return Boolean(v);
+  }
+  const n = getNumber(model, `${arch}.attention.sliding_window_pattern`) ?? defaultPattern;
+  return n === 0 || i % n < n - 1;
 }
 
 /** Why two models cannot be compared token for token, or undefined when they can. */
@@ -143,8 +229,8 @@ export function incompatibility(a: LlamaConfig, b: LlamaConfig): string | undefi
 /** Names of the tensors block `layer` uses (those present in the model). */
 export function blockTensorNames(layer: number, has: (name: string) => boolean): string[] {
   const b = `blk.${layer}`;
-  const names = ['attn_norm.weight', 'attn_q.weight', 'attn_k.weight', 'attn_v.weight', 'attn_output.weight',
-    'attn_q.bias', 'attn_k.bias', 'attn_v.bias', 'attn_output.bias',
-    'ffn_norm.weight', 'ffn_gate.weight', 'ffn_up.weight', 'ffn_down.weight'].map((n) => `${b}.${n}`);
+  const names = ['attn_norm.weight', 'attn_qkv.weight', 'attn_q.weight', 'attn_k.weight', 'attn_v.weight', 'attn_output.weight',
+    'attn_qkv.bias', 'attn_q.bias', 'attn_k.bias', 'attn_v.bias', 'attn_output.bias', 'attn_q_norm.weight', 'attn_k_norm.weight',
+    'post_attention_norm.weight', 'ffn_norm.weight', 'ffn_gate.weight', 'ffn_up.weight', 'ffn_down.weight', 'post_ffw_norm.weight'].map((n) => `${b}.${n}`);
   return names.filter(has);
 }

@@ -1,9 +1,10 @@
-// One Llama block, and the model's head, applied to one sequence's token states, in the order llama.cpp's
-// graph (src/models/llama.cpp) applies them. Weights come in per block and leave with it: a LoadedBlock
+// One transformer block, and the model's head, applied to one sequence's token states, in the order llama.cpp's
+// graphs (src/models/llama.cpp, qwen2/qwen3/phi3/gemma2/gemma3.cpp) apply them; where the architectures
+// differ the config's traits (arch-traits.ts) say so. Weights come in per block and leave with it: a LoadedBlock
 // holds the backend's copies of one block's matrices and the small F32 vectors (norms, biases).
 import type { BackendMatrix, EvalBackend } from './backend.ts';
 import type { LlamaConfig } from './llama-config.ts';
-import { addBias, addInPlace, rmsNorm, ropeNorm, ropeTable } from './llama-ops.ts';
+import { addBias, addInPlace, rmsNorm, ropeNeox, ropeNorm, ropeTable, scaleInPlace, softcapInPlace } from './llama-ops.ts';
 import type { TensorBytes } from './tensor-bytes.ts';
 
 /** Called with the F32 input of every matrix multiplication (what llama-imatrix squares and sums). */
@@ -30,19 +31,29 @@ export function releaseBlock(backend: EvalBackend, block: LoadedBlock): void {
   for (const m of block.matrices.values()) backend.release(m);
 }
 
-/** Rope tables by sequence length, shared by every block of a model (they depend on hyperparameters only). */
+/** Rope tables by sequence length and layer kind (windowed or not), shared by every block of a model. */
 export class RopeCache {
-  private readonly tables = new Map<number, Float32Array>();
+  private readonly tables = new Map<string, Float32Array>();
   constructor(private readonly config: LlamaConfig, private readonly factors?: Float32Array) {}
-  get(nTok: number): Float32Array {
-    let t = this.tables.get(nTok);
+  get(nTok: number, windowed = false): Float32Array {
+    const key = `${nTok}/${windowed}`;
+    let t = this.tables.get(key);
     if (!t) {
       const c = this.config;
-      t = ropeTable(nTok, c.nRot, c.ropeFreqBase, c.ropeFreqScale, this.factors);
-      this.tables.set(nTok, t);
+      t = windowed
+        ? ropeTable(nTok, c.nRot, c.ropeFreqBaseSwa, c.ropeFreqScaleSwa, this.factors)
+        : ropeTable(nTok, c.nRot, c.ropeFreqBase, c.ropeFreqScale, this.factors);
+      this.tables.set(key, t);
     }
     return t;
   }
+}
+
+/** Columns [from, from + n) of each of nTok rows of width `width`. */
+function columns(x: Float32Array, nTok: number, width: number, from: number, n: number): Float32Array {
+  const y = new Float32Array(nTok * n);
+  for (let t = 0; t < nTok; t++) y.set(x.subarray(t * width + from, t * width + from + n), t * n);
+  return y;
 }
 
 function mul(backend: EvalBackend, block: LoadedBlock, name: string, x: Float32Array, nTok: number, observe?: MatmulInputObserver): Float32Array {
@@ -63,22 +74,51 @@ export function applyBlock(backend: EvalBackend, c: LlamaConfig, block: LoadedBl
     if (!v) throw new Error(`evaluator: block ${block.layer} has no ${n}`);
     return v;
   };
+  const t = c.traits;
+  const qDim = c.nHead * c.headDim;
+  const kvDim = c.nHeadKv * c.headDim;
   const h = rmsNorm(x, nTok, c.nEmbd, vec('attn_norm.weight'), c.rmsEps);
-  const q = mul(backend, block, `${b}.attn_q.weight`, h, nTok, observe);
-  const k = mul(backend, block, `${b}.attn_k.weight`, h, nTok, observe);
-  const v = mul(backend, block, `${b}.attn_v.weight`, h, nTok, observe);
-  const table = rope.get(nTok);
-  ropeNorm(q, nTok, c.nHead, c.headDim, c.nRot, table);
-  ropeNorm(k, nTok, c.nHeadKv, c.headDim, c.nRot, table);
-  const scale = Math.fround(1 / Math.fround(Math.sqrt(c.headDim)));
-  const attn = backend.attention(q, k, v, nTok, c.nHead, c.nHeadKv, c.headDim, scale);
-  const o = mul(backend, block, `${b}.attn_output.weight`, attn, nTok, observe);
+  let q: Float32Array, k: Float32Array, v: Float32Array;
+  if (c.fusedQkv) {
+    const qkv = mul(backend, block, `${b}.attn_qkv.weight`, h, nTok, observe);
+    const w = qDim + 2 * kvDim;
+    [q, k, v] = [columns(qkv, nTok, w, 0, qDim), columns(qkv, nTok, w, qDim, kvDim), columns(qkv, nTok, w, qDim + kvDim, kvDim)];
+  } else {
+    q = mul(backend, block, `${b}.attn_q.weight`, h, nTok, observe);
+    k = mul(backend, block, `${b}.attn_k.weight`, h, nTok, observe);
+    v = mul(backend, block, `${b}.attn_v.weight`, h, nTok, observe);
+  }
+  if (t.qkNorm) {
+    q = rmsNorm(q, nTok * c.nHead, c.headDim, vec('attn_q_norm.weight'), c.rmsEps);
+    k = rmsNorm(k, nTok * c.nHeadKv, c.headDim, vec('attn_k_norm.weight'), c.rmsEps);
+  }
+  const windowed = c.swaLayers[block.layer] ?? false;
+  const table = rope.get(nTok, windowed);
+  const rotate = t.ropeNeox ? ropeNeox : ropeNorm;
+  rotate(q, nTok, c.nHead, c.headDim, c.nRot, table);
+  rotate(k, nTok, c.nHeadKv, c.headDim, c.nRot, table);
+  let scale = Math.fround(1 / Math.fround(Math.sqrt(c.headDim)));
+  if (c.queryScale) {
+    scaleInPlace(q, c.queryScale);
+    scale = 1;
+  }
+  const attn = backend.attention(q, k, v, nTok, c.nHead, c.nHeadKv, c.headDim, scale, { softcap: c.attnSoftcap, window: windowed ? c.nSwa : 0 });
+  let o = mul(backend, block, `${b}.attn_output.weight`, attn, nTok, observe);
+  if (t.postNorms) o = rmsNorm(o, nTok, c.nEmbd, vec('post_attention_norm.weight'), c.rmsEps);
   addInPlace(x, o);
   const h2 = rmsNorm(x, nTok, c.nEmbd, vec('ffn_norm.weight'), c.rmsEps);
-  const gate = mul(backend, block, `${b}.ffn_gate.weight`, h2, nTok, observe);
-  const up = mul(backend, block, `${b}.ffn_up.weight`, h2, nTok, observe);
-  backend.swiglu(gate, up);
-  const down = mul(backend, block, `${b}.ffn_down.weight`, gate, nTok, observe);
+  let gate: Float32Array, up: Float32Array;
+  if (c.fusedGateUp) {
+    const gu = mul(backend, block, `${b}.ffn_up.weight`, h2, nTok, observe);
+    [gate, up] = [columns(gu, nTok, 2 * c.nFf, 0, c.nFf), columns(gu, nTok, 2 * c.nFf, c.nFf, c.nFf)];
+  } else {
+    gate = mul(backend, block, `${b}.ffn_gate.weight`, h2, nTok, observe);
+    up = mul(backend, block, `${b}.ffn_up.weight`, h2, nTok, observe);
+  }
+  if (t.gelu) backend.geglu(gate, up);
+  else backend.swiglu(gate, up);
+  let down = mul(backend, block, `${b}.ffn_down.weight`, gate, nTok, observe);
+  if (t.postNorms) down = rmsNorm(down, nTok, c.nEmbd, vec('post_ffw_norm.weight'), c.rmsEps);
   addInPlace(x, down);
 }
 
@@ -90,12 +130,16 @@ export function embed(backend: EvalBackend, c: LlamaConfig, tokenEmbd: TensorByt
     if (tok < 0 || tok >= c.nVocab) throw new Error(`evaluator: token ${tok} is outside the vocabulary of ${c.nVocab}`);
     gathered.set(tokenEmbd.bytes.subarray(tok * rowBytes, (tok + 1) * rowBytes), i * rowBytes);
   });
-  return backend.dequantize(tokenEmbd.type, gathered, tokens.length, c.nEmbd);
+  const x = backend.dequantize(tokenEmbd.type, gathered, tokens.length, c.nEmbd);
+  if (c.traits.embedScale) scaleInPlace(x, Math.fround(Math.sqrt(c.nEmbd)));
+  return x;
 }
 
 /** The model's head for some rows of final states: output_norm then the output projection (nTok × nVocab logits). */
 export function logits(backend: EvalBackend, c: LlamaConfig, outputNorm: Float32Array, output: BackendMatrix, x: Float32Array, nTok: number, observe?: MatmulInputObserver): Float32Array {
   const h = rmsNorm(x, nTok, c.nEmbd, outputNorm, c.rmsEps);
   observe?.('output.weight', h, nTok, c.nEmbd);
-  return backend.matmul(output, h, nTok);
+  const y = backend.matmul(output, h, nTok);
+  if (c.finalSoftcap) softcapInPlace(y, c.finalSoftcap);
+  return y;
 }

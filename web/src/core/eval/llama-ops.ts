@@ -55,6 +55,37 @@ export function ropeNorm(x: Float32Array, nTok: number, nHeads: number, headDim:
   }
 }
 
+/** Rotates dimension i with i + nRot/2 (GGML_ROPE_TYPE_NEOX: Qwen, Phi-3, Gemma) of each head of each token, in place. */
+export function ropeNeox(x: Float32Array, nTok: number, nHeads: number, headDim: number, nRot: number, table: Float32Array): void {
+  const half = nRot >> 1;
+  for (let t = 0; t < nTok; t++) {
+    const c = t * nRot;
+    for (let h = 0; h < nHeads; h++) {
+      const o = (t * nHeads + h) * headDim;
+      for (let i0 = 0; i0 < nRot; i0 += 2) {
+        const cos = table[c + i0];
+        const sin = table[c + i0 + 1];
+        const i = o + (i0 >> 1);
+        const x0 = x[i];
+        const x1 = x[i + half];
+        x[i] = f(f(x0 * cos) - f(x1 * sin));
+        x[i + half] = f(f(x0 * sin) + f(x1 * cos));
+      }
+    }
+  }
+}
+
+/** x *= s, element-wise (ggml_scale). */
+export function scaleInPlace(x: Float32Array, s: number): void {
+  for (let i = 0; i < x.length; i++) x[i] = f(x[i] * s);
+}
+
+/** cap · tanh(x / cap), as ggml_scale, ggml_tanh, ggml_scale compute it (Gemma's final-logit soft-capping). */
+export function softcapInPlace(x: Float32Array, cap: number): void {
+  const inv = f(1 / cap);
+  for (let i = 0; i < x.length; i++) x[i] = f(f(Math.tanh(f(x[i] * inv))) * cap);
+}
+
 /** a += b, element-wise. */
 export function addInPlace(a: Float32Array, b: Float32Array): void {
   for (let i = 0; i < a.length; i++) a[i] += b[i];

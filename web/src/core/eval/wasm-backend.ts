@@ -1,7 +1,7 @@
 // The evaluator's backend on the WASM SIMD kernels (wasm/eval_matmul.c, wasm/eval_attention.c, and the
 // quantizer's own dequantizers). Weights stay in their file type in the WASM heap; a matmul dequantizes a
 // tile of rows at a time. One instance per worker; not re-entrant (it is synchronous).
-import type { BackendMatrix, EvalBackend, TokenScorer } from './backend.ts';
+import type { AttentionOptions, BackendMatrix, EvalBackend, TokenScorer } from './backend.ts';
 import type { CompressedLogProbs, KldToken } from './token-scores.ts';
 import { vecDotType } from './activation-rounding.ts';
 
@@ -17,10 +17,11 @@ interface EvalExports {
   qs_eval_matmul(type: number, w: number, nOut: number, nIn: number, x: number, nTok: number, y: number, scratch: number): number;
   qs_eval_attention_scratch_bytes(nTok: number): number;
   qs_eval_swiglu(gate: number, up: number, n: number): void;
+  qs_eval_geglu(gate: number, up: number, n: number): void;
   qs_eval_nll(x: number, n: number, tok: number): number;
   qs_eval_compress(x: number, n: number, q: number, out: number): void;
   qs_eval_kld(x: number, n: number, q: number, scale: number, minLogProb: number, tok: number, out: number): number;
-  qs_eval_attention(q: number, k: number, v: number, nTok: number, nHead: number, nHeadKv: number, headDim: number, scale: number, out: number, scores: number): number;
+  qs_eval_attention(q: number, k: number, v: number, nTok: number, nHead: number, nHeadKv: number, headDim: number, scale: number, softcap: number, window: number, out: number, scores: number): number;
 }
 
 interface WasmMatrix extends BackendMatrix {
@@ -127,7 +128,7 @@ export class WasmBackend implements EvalBackend {
     return new Float32Array(this.x.memory.buffer, yp, nTok * m.nOut).slice();
   }
 
-  attention(q: Float32Array, k: Float32Array, v: Float32Array, nTok: number, nHead: number, nHeadKv: number, headDim: number, scale: number): Float32Array {
+  attention(q: Float32Array, k: Float32Array, v: Float32Array, nTok: number, nHead: number, nHeadKv: number, headDim: number, scale: number, opts: AttentionOptions = {}): Float32Array {
     const [qr, kr, vr, or, sr] = this.regions;
     const qn = nTok * nHead * headDim;
     const kn = nTok * nHeadKv * headDim;
@@ -140,18 +141,26 @@ export class WasmBackend implements EvalBackend {
     f(qp, qn).set(q.subarray(0, qn));
     f(kp, kn).set(k.subarray(0, kn));
     f(vp, kn).set(v.subarray(0, kn));
-    check(this.x.qs_eval_attention(qp, kp, vp, nTok, nHead, nHeadKv, headDim, scale, op, sp), 'attention');
+    check(this.x.qs_eval_attention(qp, kp, vp, nTok, nHead, nHeadKv, headDim, scale, opts.softcap ?? 0, opts.window ?? 0, op, sp), 'attention');
     return f(op, qn).slice();
   }
 
   swiglu(gate: Float32Array, up: Float32Array): void {
+    this.gated(gate, up, (g, u, n) => this.x.qs_eval_swiglu(g, u, n));
+  }
+
+  geglu(gate: Float32Array, up: Float32Array): void {
+    this.gated(gate, up, (g, u, n) => this.x.qs_eval_geglu(g, u, n));
+  }
+
+  private gated(gate: Float32Array, up: Float32Array, op: (g: number, u: number, n: number) => void): void {
     const [gr, ur] = this.regions;
     const n = gate.length;
     const gp = gr.reserve(n * 4);
     const up_ = ur.reserve(n * 4);
     new Float32Array(this.x.memory.buffer, gp, n).set(gate);
     new Float32Array(this.x.memory.buffer, up_, n).set(up.subarray(0, n));
-    this.x.qs_eval_swiglu(gp, up_, n);
+    op(gp, up_, n);
     gate.set(new Float32Array(this.x.memory.buffer, gp, n));
   }
 
