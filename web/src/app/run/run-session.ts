@@ -13,6 +13,7 @@ import type { TypeOutlook } from '../plan/type-plans.ts';
 import { toQuantizeOptions, type Preset } from '../presets/preset.ts';
 import type { FloatOuttype } from './command-lines.ts';
 import { hashingSink } from './hashing-sink.ts';
+import { workerSha256, type StreamHasher } from './stream-hasher.ts';
 import { guardLeaving } from './leave-guard.ts';
 import { decideOutputNames, type ConflictChoice } from './output-conflicts.ts';
 import { outputFileName } from './output-names.ts';
@@ -39,6 +40,8 @@ export interface RunDeps {
   /** every change of the run's state */
   show(run: RunState): void;
   announce(text: string): void;
+  /** a SHA-256 for each output (default: on a worker of its own, off the main thread) */
+  hasher?(): StreamHasher;
 }
 
 export type FinishedRun = Extract<RunState, { kind: 'done' }>;
@@ -61,7 +64,7 @@ export async function runOutputs(req: RunRequest, deps: RunDeps, abort: AbortCon
     if (!isPickerDismissed(err)) deps.show({ kind: 'failed', modelName: fileName, message: errorText(err) });
     return undefined;
   }
-  const sinks = chosen.map((c) => hashingSink(c.sink));
+  const sinks = chosen.map((c) => hashingSink(c.sink, (deps.hasher ?? workerSha256)()));
   const outputs: RunOutput[] = chosen.map((c, k) => {
     const plan = req.plans.get(types[k]);
     return { type: types[k], fileName: c.fileName, location: c.location, plannedSize: plan?.ok ? plan.size : 0, download: c.download, readBack: c.readBack };
