@@ -1,6 +1,7 @@
 // The Hub model card of a run whose outputs were checked: each output's row carries its measured quality.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import MarkdownIt from 'markdown-it';
 import { publishCard } from '../../web/src/app/hub/publish-run.ts';
 import { DEFAULT_PRESET } from '../../web/src/app/presets/preset.ts';
 import type { FinishedOutput, RunState } from '../../web/src/app/run/run-state.ts';
@@ -23,7 +24,12 @@ test('model card: no Quality column before a check, each output\'s figures after
     ],
   };
   const card = publishCard({ ...run, quality }, undefined, 'me/m-GGUF');
-  assert.match(card, /\| File \| Type \| Size \| SHA-256 \| Quality \|/);
-  assert.match(card, /\| \[m-Q8_0\.gguf\]\(\.\/m-Q8_0\.gguf\) \| Q8_0 \| .* \| perplexity 31\.36 \(\+0\.01% vs F16\), mean KLD 0\.0000751, 4×256 tokens \|/);
-  assert.match(card, /\| \[m-Q4_K_M\.gguf\]\(\.\/m-Q4_K_M\.gguf\) \| Q4_K_M \| .* \| – \|/, 'an output the check did not measure says so');
+  // as the Hub shows it: the card's Markdown rendered (its text is escaped Markdown, model-card.ts)
+  const rows = [...new MarkdownIt().render(card).matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((r) =>
+    [...r[1].matchAll(/<t[hd]>([\s\S]*?)<\/t[hd]>/g)].map((c) => c[1].replace(/<[^>]+>/g, '')));
+  assert.deepEqual(rows[0], ['File', 'Type', 'Size', 'SHA-256', 'Quality']);
+  const row = (file: string) => rows.find((r) => r[0] === file);
+  assert.equal(row('m-Q8_0.gguf')?.[1], 'Q8_0');
+  assert.equal(row('m-Q8_0.gguf')?.[4], 'perplexity 31.36 (+0.01% vs F16), mean KLD 0.0000751, 4×256 tokens');
+  assert.equal(row('m-Q4_K_M.gguf')?.[4], '–', 'an output the check did not measure says so');
 });
