@@ -367,7 +367,8 @@ test('polish: focus after the sample, choices locked mid-run, Copied on the butt
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(server.url).origin });
   const copy = page.getByRole('button', { name: 'Copy the SHA-256 of pydoc-llama-5m-Q4_K_M.gguf' });
   await copy.click();
-  assert.equal((await copy.textContent())?.trim(), 'Copied ✓');
+  // the button answers once the clipboard write resolves, and only for two seconds: wait for it, don't sample it
+  await copy.filter({ hasText: 'Copied ✓' }).waitFor({ timeout: 5_000 });
   assert.equal(await page.evaluate('navigator.clipboard.readText()'), await page.getByTestId('sha256-Q4_K_M').textContent());
 
   const history = page.getByRole('region', { name: 'Run history' });
