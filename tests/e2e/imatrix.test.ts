@@ -45,7 +45,7 @@ test('an importance matrix beside the model: coverage shown, Q2_K_S offered with
 
   // without an importance matrix, Q2_K_S says why it is not possible
   const about = page.locator('#type-Q2_K_S-about');
-  assert.match((await about.textContent()) ?? '', /requires an importance matrix \(--imatrix\): tensor blk\.0\.attn_k\.weight would be q2_K/);
+  assert.match((await about.textContent()) ?? '', /Needs an importance matrix: llama\.cpp refuses blk\.0\.attn_k\.weight as q2_K without one/);
 
   // the legacy file first (by content: its name says nothing), then the GGUF one in its place
   await page.getByTestId('imatrix-file-input').setInputFiles(SHARED_IMATRIX_DAT);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { planQuantization } from '../../web/src/core/quant/plan.ts';
 import { GgmlType } from '../../web/src/core/quant/ggml-types.ts';
 import { previewPlan } from '../../web/src/app/plan/plan-preview.ts';
-import { groupTypes, YARDSTICK } from '../../web/src/app/presets/type-groups.ts';
+import { groupTypes, refusalText, YARDSTICK } from '../../web/src/app/presets/type-groups.ts';
 import { alreadyQuantizedAs, planTypes } from '../../web/src/app/plan/type-plans.ts';
 import { DEFAULT_PRESET, toQuantizeOptions, type Preset } from '../../web/src/app/presets/preset.ts';
 import type { ModelSource } from '../../web/src/core/engine/model-source.ts';
@@ -53,7 +53,11 @@ test('groups place each type by its planned size against Q4_K_M, ordered outward
   assert.equal(new Set(all).size, all.length, 'each type appears once');
   const refused = [...plans].filter(([, p]) => !p.ok).map(([name]) => name);
   assert.ok(refused.includes('Q2_K_S'), 'without an importance matrix Q2_K_S is refused');
-  assert.deepEqual(groups.at(-1)!.types.map((c) => c.ftype.name).sort(), refused.sort(), 'the refused types come last');
+  const needImatrix = groups.at(-1)!;
+  assert.equal(needImatrix.title, 'Need an importance matrix', 'on this model every refusal is for want of an imatrix');
+  assert.deepEqual(needImatrix.types.map((c) => c.ftype.name).sort(), refused.sort(), 'the refused types come last');
+  assert.equal(refusalText((plans.get('Q2_K_S') as { reason: string }).reason), 'Needs an importance matrix: llama.cpp refuses blk.0.attn_k.weight as q2_K without one');
+  assert.equal(refusalText('tensor x has 7 columns'), 'Not possible for this model: tensor x has 7 columns');
 });
 
 test('an already-quantized model: named once, types that convert need allow-requantize, its own type only copies', () => {

@@ -31,6 +31,20 @@ export interface TypeGroup {
   readonly types: readonly TypeChoice[];
 }
 
+/** the plan's refusal of a type that needs an importance matrix (core/quant/plan.ts words it as llama.cpp does) */
+const IMATRIX_REFUSAL = /requires an importance matrix \(--imatrix\): tensor (\S+) would be (\S+)/;
+
+/**
+ * What a refused type's card says: one short line. A type refused only for want of an importance matrix
+ * says so and names the tensor llama.cpp stops at; any other refusal is the plan's own words.
+ */
+export function refusalText(reason: string): string {
+  const m = IMATRIX_REFUSAL.exec(reason);
+  return m ? `Needs an importance matrix: llama.cpp refuses ${m[1]} as ${m[2]} without one` : `Not possible for this model: ${reason}`;
+}
+
+const needsImatrixOnly = (c: TypeChoice): boolean => c.planned !== undefined && !c.planned.ok && IMATRIX_REFUSAL.test(c.planned.reason);
+
 export const YARDSTICK = 'Q4_K_M';
 const RECOMMENDED = ['Q4_K_M', 'Q5_K_M', 'Q8_0'];
 
@@ -62,7 +76,7 @@ const unquantized = (c: TypeChoice) => c.family === 'float' || c.family === 'cop
 
 /**
  * Groups every type Quantsmith writes. `plans` (per type name, when a model is open) gives exact sizes;
- * types the plan refuses come last with their reason; `quality` is shown where the evaluator measured it.
+ * types the plan refuses come last (those that only lack an importance matrix first) with their reason; `quality` is shown where the evaluator measured it.
  */
 export function groupTypes(
   plans: ReadonlyMap<string, PlannedFacts> | null,
@@ -100,7 +114,16 @@ export function groupTypes(
       types: quantized.filter((c) => size(c) > reference).sort(bySize),
     },
     { title: 'Float', hint: 'unquantized', types: unplaced.filter(unquantized).sort(bySize) },
-    { title: 'Not possible for this model', hint: 'each says why', types: choices.filter((c) => !possible(c)).sort((a, b) => -bySize(a, b)) },
+    {
+      title: 'Need an importance matrix',
+      hint: 'open or compute one below to make these',
+      types: choices.filter((c) => !possible(c) && needsImatrixOnly(c)).sort((a, b) => -bySize(a, b)),
+    },
+    {
+      title: 'Not possible for this model',
+      hint: 'each says why',
+      types: choices.filter((c) => !possible(c) && !needsImatrixOnly(c)).sort((a, b) => -bySize(a, b)),
+    },
   ];
   return groups.filter((g) => g.types.length > 0);
 }
