@@ -164,6 +164,21 @@ test('an unknown quant type is refused by name', () => {
   assert.equal(existsSync(join(dir, 'y.gguf')), false);
 });
 
+test('--list-types lists every type by number and name, in one column each, and -t takes the number', () => {
+  const r = cli('--list-types');
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trimEnd().split('\n');
+  assert.equal(lines.length, 36, 'the 36 ftypes llama-quantize offers');
+  const rows = lines.map((line) => /^ *(\d+)  (\S+) *  (\S.*)$/.exec(line));
+  assert.ok(rows.every((m) => m !== null), r.stdout);
+  assert.equal(new Set(lines.map((line) => line.length - line.trimStart().length + /\d+ +\S+ +/.exec(line.trimStart())![0].length)).size, 1, 'descriptions start in one column');
+  const iq4xs = rows.find((m) => m![2] === 'IQ4_XS')!;
+  assert.equal(iq4xs[1], '30', "llama.cpp's LLAMA_FTYPE_MOSTLY_IQ4_XS");
+  const dry = cli('quantize', SHARED_F16_GGUF, '-t', iq4xs[1], '--dry-run');
+  assert.equal(dry.status, 0, dry.stderr);
+  assert.match(dry.stdout, /^IQ4_XS: \d+ bytes/m);
+});
+
 test('Q2_K_S is refused because it needs an importance matrix, as llama.cpp refuses it', () => {
   const r = cli('quantize', SHARED_F16_GGUF, '-o', join(dir, 'q2ks.gguf'), '-t', 'Q2_K_S');
   assertOneLineError(r, /importance matrix/i);

@@ -10,6 +10,8 @@ import { openInput } from './open-input.ts';
 import { EVAL_USAGE, isEvalCommand, parseEvalCli } from './eval-args.ts';
 import { evalCommand } from './evaluate.ts';
 
+const TYPE_NAME_WIDTH = Math.max(...FTYPES.map((f) => f.name.length));
+
 /** `interrupted` is aborted by Ctrl-C / SIGTERM (web/src/cli/interrupts.mjs): a running job stops, and the CLI exits 130. */
 export async function main(argv: readonly string[], interrupted: AbortSignal = new AbortController().signal): Promise<number> {
   // `quantsmith inspect x | head`: a closed pipe ends the output, it is not an error
@@ -32,7 +34,8 @@ export async function main(argv: readonly string[], interrupted: AbortSignal = n
         out(`${USAGE}\n\n${EVAL_USAGE}`);
         return 0;
       case 'list-types':
-        for (const f of FTYPES) out(`${f.name.padEnd(8)} ${f.description}`);
+        // llama-quantize's usage lists each type as its number and name; -t takes either
+        for (const f of FTYPES) out(`${String(f.id).padStart(3)}  ${f.name.padEnd(TYPE_NAME_WIDTH)}  ${f.description}`);
         return 0;
       case 'inspect': {
         const { source } = await openInput(args.input, { hubFile: args.hubFile, signal: interrupted });

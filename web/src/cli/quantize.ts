@@ -73,10 +73,10 @@ export async function quantizeCommand(args: QuantizeArgs, out: (line: string) =>
       if (planned.plan.imatrixRequired) out(`note: ${planned.plan.imatrixRequired}; a run without one is refused`);
       if (planned.plan.imatrixEntries > 0) out(`importance matrix: ${planned.plan.imatrixEntries} entries used`);
       if (planned.namedAsShards) {
-        const paths = outputPaths(args.output ?? `${args.input.replace(/(-\d{5}-of-\d{5})?\.gguf$/, '')}-${args.type}.gguf`, planned);
+        const paths = outputPaths(args.output ?? `${args.input.replace(/(-\d{5}-of-\d{5})?\.gguf$/, '')}-${planned.plan.ftype.name}.gguf`, planned);
         planned.shards.forEach((s, i) => out(`${paths[i]}: ${s.layout.tensors.length} tensors, ${s.layout.fileSize} bytes`));
       }
-      out(`${args.type}: ${planned.size} bytes (${formatBytes(planned.size)}), ${percent(planned.size, source.sizeBytes)} of the ${formatBytes(source.sizeBytes)} source; nothing written (--dry-run)`);
+      out(`${planned.plan.ftype.name}: ${planned.size} bytes (${formatBytes(planned.size)}), ${percent(planned.size, source.sizeBytes)} of the ${formatBytes(source.sizeBytes)} source; nothing written (--dry-run)`);
       return;
     }
     const output = resolve(args.output!);
@@ -100,7 +100,7 @@ export async function quantizeCommand(args: QuantizeArgs, out: (line: string) =>
       const size = result.outputs[0].size;
       const rate = result.sourceBytes / 1e6 / Math.max(result.seconds, 1e-9);
       out(
-        `${paths.length === 1 ? args.output : `${paths[0]} … ${basename(paths.at(-1)!)} (${paths.length} shards)`}: ${formatBytes(size)} ${args.type}, ${percent(size, source.sizeBytes)} of ${formatBytes(source.sizeBytes)}` +
+        `${paths.length === 1 ? args.output : `${paths[0]} … ${basename(paths.at(-1)!)} (${paths.length} shards)`}: ${formatBytes(size)} ${planned.plan.ftype.name}, ${percent(size, source.sizeBytes)} of ${formatBytes(source.sizeBytes)}` +
           ` (${(source.sizeBytes / size).toFixed(2)}x smaller) in ${formatSeconds(result.seconds)}, ${rate.toFixed(1)} MB/s` +
           (download ? `, ${formatBytes(download.bytes)} downloaded` : ''),
       );
