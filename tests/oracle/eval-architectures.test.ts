@@ -2,7 +2,8 @@
 // the same file in the same run: GGUFs written by the synthetic-model fixture (qwen2, phi3) and synthetic
 // Hugging Face folders converted by Quantsmith's own converter (qwen2, qwen3, phi3/phi4, gemma2, gemma3).
 // The Gemma files get a 4-token sliding window (and Gemma 3 a pattern of 2) so that windowed and global
-// layers, and the windowed layers' own rope base, all act within the few tokens evaluated.
+// layers, and the windowed layers' own rope base, all act within the few tokens evaluated. Rope scaling (YaRN,
+// Phi-3's LongRoPE) is eval-rope-scaling.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -11,7 +12,6 @@ import { join } from 'node:path';
 import { openHfModel } from '../../web/src/core/formats/hf/index.ts';
 import { GgufValueType as V, type GgufKV } from '../../web/src/core/formats/gguf/model.ts';
 import type { ModelSource } from '../../web/src/core/engine/model-source.ts';
-import { QuantsmithError } from '../../web/src/core/errors.ts';
 import { openGgufModel } from '../../web/src/core/engine/gguf-source.ts';
 import { llamaConfig, type LlamaConfig } from '../../web/src/core/eval/llama-config.ts';
 import { openNodeFile } from '../../web/src/io/node-file.ts';
@@ -111,9 +111,3 @@ for (const name of ['synth-gemma2', 'synth-phi4']) {
     assert.ok(Math.abs(ours - ref.ppl) / ref.ppl < 5e-5, `perplexity ${ours}, llama.cpp ${ref.ppl}`);
   });
 }
-
-test('what the evaluator cannot run yet is refused by name: YaRN rope, LongRoPE factors', async () => {
-  const refusal = (re: RegExp) => (e: unknown) => e instanceof QuantsmithError && !e.message.includes('\n') && re.test(e.message);
-  await assert.rejects(configOf(await fromFolder('synth-qwen3')), refusal(/rope scaling 'yarn' is not supported by the evaluator/));
-  await assert.rejects(configOf(await fromFolder('synth-phi3')), refusal(/LongRoPE frequency factors \('rope_factors_long\.weight'\) are not supported/));
-});

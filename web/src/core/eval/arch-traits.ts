@@ -20,17 +20,22 @@ export interface ArchTraits {
   readonly finalSoftcapDefault: number;
   /** sliding-window layers: default window and pattern (layer i is windowed when i % pattern < pattern - 1) */
   readonly slidingWindow?: { readonly window: number; readonly pattern: number; readonly swaBaseDefault: 'train' | number };
+  /**
+   * frequency-factor tensors the graph passes to the rope (get_rope_factors): Llama's rope_freqs, or under
+   * LongRoPE scaling its long/short pair; Phi-3's long/short pair; none (llama.cpp refuses such files)
+   */
+  readonly ropeFactors: 'llama' | 'phi3' | 'none';
 }
 
-const LLAMA: ArchTraits = { ropeNeox: false, qkNorm: false, embedScale: false, postNorms: false, gelu: false, finalSoftcapDefault: 0 };
-const NEOX: ArchTraits = { ...LLAMA, ropeNeox: true };
+const LLAMA: ArchTraits = { ropeNeox: false, qkNorm: false, embedScale: false, postNorms: false, gelu: false, finalSoftcapDefault: 0, ropeFactors: 'llama' };
+const NEOX: ArchTraits = { ...LLAMA, ropeNeox: true, ropeFactors: 'none' };
 const GEMMA: ArchTraits = { ...NEOX, queryPreScale: 'head', embedScale: true, postNorms: true, gelu: true };
 
 export const ARCH_TRAITS: Readonly<Record<string, ArchTraits>> = {
   llama: LLAMA,
   qwen2: NEOX,
   qwen3: { ...NEOX, qkNorm: true },
-  phi3: { ...NEOX, queryPreScale: 'head' },
+  phi3: { ...NEOX, queryPreScale: 'head', ropeFactors: 'phi3' },
   gemma2: { ...GEMMA, attnSoftcapDefault: 50, finalSoftcapDefault: 30, slidingWindow: { window: 4096, pattern: 2, swaBaseDefault: 'train' } },
   gemma3: { ...GEMMA, qkNorm: true, slidingWindow: { window: 0, pattern: 6, swaBaseDefault: 10000 } },
 };

@@ -140,7 +140,6 @@ export async function runEvaluation(models: readonly EvalModel[], tokens: Int32A
   for (let layer = 0; layer < c0.nLayer; layer++) for (let m = 0; m < evalModels; m++) plan.push({ m, layer });
   const readBlock = (p: { m: number; layer: number }): Promise<TensorBytes[]> => {
     const names = blockTensorNames(p.layer, (n) => byName[p.m].has(n));
-    if (byName[p.m].has('rope_freqs.weight')) names.push('rope_freqs.weight');
     return Promise.all(names.map((n) => readTensor(tensor(p.m, n))));
   };
   let next = plan.length ? readBlock(plan[0]) : undefined;

@@ -5,6 +5,7 @@ import type { EvalBackend } from './backend.ts';
 import type { LlamaConfig } from './llama-config.ts';
 import { rmsNorm } from './llama-ops.ts';
 import { applyBlock, embed, loadBlock, logits, releaseBlock, RopeCache, type MatmulInputObserver } from './llama-forward.ts';
+import { ROPE_FACTOR_TENSORS } from './rope.ts';
 import type { TensorBytes } from './tensor-bytes.ts';
 import type { CompressedLogProbs } from './token-scores.ts';
 
@@ -115,11 +116,11 @@ export function createEvalService(backend: EvalBackend): EvalService {
     block(model, layer, tensors) {
       const j = need();
       const c = j.configs[model];
+      const isFactor = (t: TensorBytes) => ROPE_FACTOR_TENSORS.includes(t.name);
       if (!ropes[model]) {
-        const factors = tensors.find((t) => t.name === 'rope_freqs.weight');
-        ropes[model] = new RopeCache(c, factors && backend.dequantize(factors.type, factors.bytes, 1, factors.shape[0]));
+        ropes[model] = new RopeCache(c, new Map(tensors.filter(isFactor).map((t) => [t.name, backend.dequantize(t.type, t.bytes, 1, t.shape[0])])));
       }
-      const block = loadBlock(backend, layer, tensors.filter((t) => t.name !== 'rope_freqs.weight'));
+      const block = loadBlock(backend, layer, tensors.filter((t) => !isFactor(t)));
       try {
         const observe = j.imatrix && model === 0 ? observer : undefined;
         j.chunks.forEach((chunk, i) => applyBlock(backend, c, block, ropes[model]!, states[model][i], chunk.tokens.length, observe));

@@ -6,6 +6,8 @@ import { getArray, getBool, getKV, getNumber, getNumberOrArray, getString, type 
 import { GgufValueType } from '../formats/gguf/model.ts';
 import { bpePreTokenizer } from './tokenizer/bpe.ts';
 import { ARCH_TRAITS, type ArchTraits } from './arch-traits.ts';
+import { ROPE_FACTOR_TENSORS } from './rope.ts';
+import { ropeScaling, type RopeScaling } from './rope-scaling.ts';
 
 export const SUPPORTED_ARCHITECTURES: readonly string[] = Object.keys(ARCH_TRAITS);
 
@@ -49,6 +51,8 @@ export interface LlamaConfig {
   readonly ropeFreqScale: number;
   /** rope_freqs.weight (Llama 3 frequency factors) is present */
   readonly ropeFreqFactors: boolean;
+  /** linear / YaRN / LongRoPE scaling as llama.cpp applies it (ropeFreqScale is its freqScale) */
+  readonly ropeScaling: RopeScaling;
   readonly bosToken: number;
   readonly addBos: boolean;
   /** the output projection is token_embd.weight (no output.weight) */
@@ -87,22 +91,25 @@ export function llamaConfig(model: HasMetadata & { readonly tensors: readonly Mo
   const nFf = perLayer('feed_forward_length');
   const headDim = getNumber(model, `${arch}.attention.key_length`) ?? nEmbd / nHead;
   const nRot = getNumber(model, `${arch}.rope.dimension_count`) ?? headDim;
-  const scalingType = getString(model, `${arch}.rope.scaling.type`) ?? 'none';
-  let ropeFreqScale = 1;
-  if (scalingType === 'linear') {
-    const factor = getNumber(model, `${arch}.rope.scaling.factor`) ?? 0;
-    ropeFreqScale = factor ? Math.fround(1 / factor) : 1;
-  } else if (scalingType !== 'none') {
-    throw new QuantsmithError(`${label}: rope scaling '${scalingType}' is not supported by the evaluator`);
-  }
-  if (!Number.isInteger(headDim) || headDim <= 0 || nHeadKv <= 0 || nHead % nHeadKv !== 0 || nRot !== headDim) {
-    // partial rotary (Phi-2 style) is not among the architectures here; refused rather than rotated wrongly
+  const scaling = ropeScaling(model, arch, label);
+  const ropeFreqScale = scaling.freqScale;
+  // partial rotary (Phi-4-mini's 3/4 of each head) rotates the first nRot dimensions and copies the rest
+  if (!Number.isInteger(headDim) || headDim <= 0 || nHeadKv <= 0 || nHead % nHeadKv !== 0 || !(nRot > 0 && nRot <= headDim && nRot % 2 === 0)) {
     throw new QuantsmithError(`${label}: inconsistent attention shape (${nHead} heads, ${nHeadKv} KV heads, head size ${headDim}, ${nRot} rotated)`);
   }
 
   const byName = new Map(model.tensors.map((t) => [t.name, t]));
-  for (const n of ['rope_factors_long.weight', 'rope_factors_short.weight']) {
-    if (byName.has(n) || byName.has(`blk.0.${n}`)) throw new QuantsmithError(`${label}: LongRoPE frequency factors ('${n}') are not supported by the evaluator`);
+  const factorNames = ROPE_FACTOR_TENSORS.filter((n) => byName.has(n));
+  const takes = (n: string): boolean => traits.ropeFactors === 'phi3' ? n !== 'rope_freqs.weight'
+    : traits.ropeFactors === 'llama' && (n === 'rope_freqs.weight') !== (scaling.type === 'longrope');
+  for (const n of factorNames) {
+    if (!takes(n)) throw new QuantsmithError(`${label}: '${n}' is not used by llama.cpp's ${arch} graph${traits.ropeFactors === 'llama' ? ` with rope scaling '${scaling.type}'` : ''} (llama.cpp would not load this file)`);
+  }
+  for (const n of ROPE_FACTOR_TENSORS) {
+    if (byName.has(`blk.0.${n}`)) throw new QuantsmithError(`${label}: per-layer rope factors ('blk.0.${n}') are not supported by the evaluator`);
+  }
+  if ((scaling.type === 'yarn' || factorNames.some((n) => n !== 'rope_freqs.weight')) && !scaling.nCtxOrig) {
+    throw new QuantsmithError(`${label}: metadata key '${arch}.context_length' is missing`);
   }
   const fusedQkv = byName.has('blk.0.attn_qkv.weight');
   const fusedGateUp = arch === 'phi3' && !byName.has('blk.0.ffn_gate.weight');
@@ -128,7 +135,7 @@ export function llamaConfig(model: HasMetadata & { readonly tensors: readonly Mo
   expect('token_embd.weight', [nEmbd, nVocab]);
   expect('output_norm.weight', [nEmbd]);
   expect('output.weight', [nEmbd, nVocab], true);
-  expect('rope_freqs.weight', [nRot / 2], true);
+  for (const n of ROPE_FACTOR_TENSORS) expect(n, [nRot / 2], true);
   for (let i = 0; i < nLayer; i++) {
     const b = `blk.${i}`;
     expect(`${b}.attn_norm.weight`, [nEmbd]);
@@ -172,12 +179,13 @@ export function llamaConfig(model: HasMetadata & { readonly tensors: readonly Mo
     finalSoftcap: Math.fround(num('final_logit_softcapping', traits.finalSoftcapDefault)),
     nSwa, swaLayers,
     ropeFreqBaseSwa: Math.fround(num('rope.freq_base_swa', sw?.swaBaseDefault === 'train' ? ropeFreqBase : (sw?.swaBaseDefault ?? 10000))),
-    ropeFreqScaleSwa: sw?.swaBaseDefault === 'train' ? ropeFreqScale : 1,
+    ropeFreqScaleSwa: sw?.swaBaseDefault === 'train' ? scaling.freqScaleTrain : 1,
     nLayer, nEmbd, nHead, nHeadKv, headDim, nRot, nFf, nVocab,
     rmsEps: Math.fround(need('attention.layer_norm_rms_epsilon')),
     ropeFreqBase,
     ropeFreqScale,
     ropeFreqFactors: byName.has('rope_freqs.weight'),
+    ropeScaling: scaling,
     ...bosSettings(model),
     tiedOutput: !byName.has('output.weight'),
   };
@@ -226,11 +234,11 @@ export function incompatibility(a: LlamaConfig, b: LlamaConfig): string | undefi
   return undefined;
 }
 
-/** Names of the tensors block `layer` uses (those present in the model). */
+/** Names of the tensors block `layer` uses (those present in the model), the model-wide rope factors among them. */
 export function blockTensorNames(layer: number, has: (name: string) => boolean): string[] {
   const b = `blk.${layer}`;
   const names = ['attn_norm.weight', 'attn_qkv.weight', 'attn_q.weight', 'attn_k.weight', 'attn_v.weight', 'attn_output.weight',
     'attn_qkv.bias', 'attn_q.bias', 'attn_k.bias', 'attn_v.bias', 'attn_output.bias', 'attn_q_norm.weight', 'attn_k_norm.weight',
     'post_attention_norm.weight', 'ffn_norm.weight', 'ffn_gate.weight', 'ffn_up.weight', 'ffn_down.weight', 'post_ffw_norm.weight'].map((n) => `${b}.${n}`);
-  return names.filter(has);
+  return names.concat(ROPE_FACTOR_TENSORS).filter(has);
 }

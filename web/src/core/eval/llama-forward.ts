@@ -4,7 +4,8 @@
 // holds the backend's copies of one block's matrices and the small F32 vectors (norms, biases).
 import type { BackendMatrix, EvalBackend } from './backend.ts';
 import type { LlamaConfig } from './llama-config.ts';
-import { addBias, addInPlace, rmsNorm, ropeNeox, ropeNorm, ropeTable, scaleInPlace, softcapInPlace } from './llama-ops.ts';
+import { addBias, addInPlace, rmsNorm, ropeNeox, ropeNorm, scaleInPlace, softcapInPlace } from './llama-ops.ts';
+import { ropeFactorsFor, ropeTable, type RopeLayerParams } from './rope.ts';
 import type { TensorBytes } from './tensor-bytes.ts';
 
 /** Called with the F32 input of every matrix multiplication (what llama-imatrix squares and sums). */
@@ -31,18 +32,24 @@ export function releaseBlock(backend: EvalBackend, block: LoadedBlock): void {
   for (const m of block.matrices.values()) backend.release(m);
 }
 
-/** Rope tables by sequence length and layer kind (windowed or not), shared by every block of a model. */
+/**
+ * Rope tables by sequence length and layer kind (windowed or not), shared by every block of a model;
+ * `factors` holds the model's rope factor tensors by name (which one applies depends on the length).
+ */
 export class RopeCache {
   private readonly tables = new Map<string, Float32Array>();
-  constructor(private readonly config: LlamaConfig, private readonly factors?: Float32Array) {}
+  constructor(private readonly config: LlamaConfig, private readonly factors: ReadonlyMap<string, Float32Array> = new Map()) {}
   get(nTok: number, windowed = false): Float32Array {
     const key = `${nTok}/${windowed}`;
     let t = this.tables.get(key);
     if (!t) {
       const c = this.config;
-      t = windowed
-        ? ropeTable(nTok, c.nRot, c.ropeFreqBaseSwa, c.ropeFreqScaleSwa, this.factors)
-        : ropeTable(nTok, c.nRot, c.ropeFreqBase, c.ropeFreqScale, this.factors);
+      const s = c.ropeScaling;
+      const p: RopeLayerParams = {
+        freqBase: windowed ? c.ropeFreqBaseSwa : c.ropeFreqBase, freqScale: windowed ? c.ropeFreqScaleSwa : c.ropeFreqScale,
+        extFactor: s.extFactor, attnFactor: s.attnFactor, betaFast: s.betaFast, betaSlow: s.betaSlow, nCtxOrig: s.nCtxOrig,
+      };
+      t = ropeTable(nTok, c.nRot, p, ropeFactorsFor(this.factors, nTok, s.nCtxOrig));
       this.tables.set(key, t);
     }
     return t;

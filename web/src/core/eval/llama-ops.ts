@@ -1,5 +1,5 @@
 // The element-wise steps of a Llama block as ggml-cpu computes them (ggml/src/ggml-cpu/ops.cpp): RMS norm
-// with its sum of squares in double, rotary embedding from its iterated theta cache (SwiGLU is in C,
+// with its sum of squares in double, the rotations of the rotary embedding (its tables are rope.ts; SwiGLU is in C,
 // wasm/eval_ops.c). Each works on token-major rows in place or into a new array.
 const f = Math.fround;
 
@@ -15,26 +15,6 @@ export function rmsNorm(x: Float32Array, nTok: number, n: number, weight: Float3
     for (let i = 0; i < n; i++) y[o + i] = f(f(x[o + i] * scale) * weight[i]);
   }
   return y;
-}
-
-/**
- * The cos/sin table of ggml_rope_cache_init for positions 0..nPos-1 (no YaRN): theta starts at the position
- * and is multiplied by freq_base^(-2/n_rot) once per pair, in float; freq_scale and the factors divide it.
- */
-export function ropeTable(nPos: number, nRot: number, freqBase: number, freqScale: number, factors?: Float32Array): Float32Array {
-  const thetaScale = f(Math.pow(freqBase, f(-2 / nRot)));
-  const table = new Float32Array(nPos * nRot);
-  for (let p = 0; p < nPos; p++) {
-    let theta = f(p);
-    for (let i0 = 0; i0 < nRot; i0 += 2) {
-      const ff = factors ? factors[i0 / 2] : 1;
-      const angle = f(freqScale * f(theta / ff));
-      table[p * nRot + i0] = f(Math.cos(angle));
-      table[p * nRot + i0 + 1] = f(Math.sin(angle));
-      theta = f(theta * thetaScale);
-    }
-  }
-  return table;
 }
 
 /** Rotates adjacent pairs (GGML_ROPE_TYPE_NORM, Llama) of each head of each token, in place. */
