@@ -12,6 +12,7 @@ import { testRepos, WRITE_TOKEN } from '../fixtures/hub/test-repos.ts';
 import { publishOutputs, publishToHub, type OutputToPublish } from '../../web/src/core/hub/publish.ts';
 import { planForHub } from '../../web/src/core/hub/publish-plan.ts';
 import { HUB_FILE_LIMIT } from '../../web/src/core/hub/hub-file-limit.ts';
+import { buildModelCard } from '../../web/src/core/hub/model-card.ts';
 import { ggufSplitCommand } from '../../web/src/core/hub/split-command.ts';
 import { openGgufModel } from '../../web/src/core/engine/gguf-source.ts';
 import { openNodeFile } from '../../web/src/io/node-file.ts';
@@ -112,4 +113,17 @@ test('planning for the Hub: an output over the limit is split at its split size;
   } finally {
     await model.close();
   }
+});
+
+test('hostile shard names in the card render as their own text: no element, no extra link, the table and code block intact', () => {
+  const prefix = 'x<img src=y onerror="alert(1)">|*b* `c`\n# h';
+  const files = [1, 2].map((i) => ({ path: `${prefix}-0000${i}-of-00002.gguf`, size: 10 * i, sha256: 'ab'.repeat(32) }));
+  const card = buildModelCard({ repo: 'me/m', sourceName: 'm', outputs: [{ type: 'Q8_0', files, quality: 'q <b>1</b>', llamaCpp: 'llama-quantize in out Q8_0' }] });
+  const md = new MarkdownIt({ html: true, linkify: true });
+  const html = md.render(card.replace(/^---\n[\s\S]*?\n---\n/, ''));
+  assert.doesNotMatch(html, /<(img|b|script)\b/);
+  assert.equal([...html.matchAll(/<a /g)].length, 2, 'a link per shard and no other');
+  assert.deepEqual(tableRows(card).map((r) => r.length), [5, 5, 5, 5]);
+  assert.equal([...html.matchAll(/<pre>/g)].length, 1, 'one code block');
+  assert.equal([...html.matchAll(/<h[1-6]>/g)].length, 2, 'no heading made from a name');
 });

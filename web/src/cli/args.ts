@@ -1,6 +1,7 @@
 // The command line, in llama-quantize's words. Parsing only: no file is touched here.
 import { parseArgs } from 'node:util';
 import { QuantsmithError } from '../core/errors.ts';
+import { HUB_SPLIT_MAX_SIZE } from '../core/hub/hub-file-limit.ts';
 import { QUANTIZE_OPTION_TABLE } from '../core/quant/option-table.ts';
 import { parseOptionText } from '../core/quant/option-text.ts';
 import { parseTensorTypeOption, type QuantizeOptions, type TensorTypeOverride } from '../core/quant/options.ts';
@@ -31,7 +32,7 @@ quantize options (as llama-quantize names them):`,
   usageLines('--threads N', 'worker threads (default: all cores)'),
   ...QUANTIZE_OPTION_TABLE.map((r) => usageLines(r.metavar ? `${r.flag} ${r.metavar}` : r.flag, r.help)),
   usageLines('--hub-file PATH', "which model of a Hub repository holding several: a GGUF file, or\n'safetensors' (or a folder) for a Hugging Face safetensors set"),
-  usageLines('--publish ORG/NAME', 'after writing the output, upload it with a model card to this Hub\nrepository (created if missing; needs a write token)'),
+  usageLines('--publish ORG/NAME', `after writing the output, upload it (every shard, if split) with a model\ncard to this Hub repository (created if missing; needs a write token);\nan output over the Hub's 50 GB file limit is split at --split-max-size ${HUB_SPLIT_MAX_SIZE}`),
   usageLines('--private', 'create that repository private'),
   usageLines('--publish-quality TEXT', "before uploading, measure the output against the input on TEXT\n(perplexity and KL divergence, as quantsmith kld does) for the card's\nQuality column"),
   usageLines('--publish-quality-chunks N', 'measure on at most N chunks of the text (default: all)'),
