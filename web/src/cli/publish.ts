@@ -34,7 +34,13 @@ export function hubFileLimit(env: NodeJS.ProcessEnv = process.env): HubFileLimit
   if (!max && !split) return HUB_FILE_LIMIT;
   const maxFileBytes = max ? Number(max) : HUB_FILE_LIMIT.maxFileBytes;
   if (!Number.isSafeInteger(maxFileBytes) || maxFileBytes < 1) throw new QuantsmithError(`QUANTSMITH_HUB_MAX_FILE_BYTES must be a whole number of bytes, got '${max}'`);
-  if (split) parseSplitSizeOption(split);
+  if (split) {
+    try {
+      parseSplitSizeOption(split);
+    } catch {
+      throw new QuantsmithError(`QUANTSMITH_HUB_SPLIT_MAX_SIZE must be a size as --split-max-size takes it (N M or N G), got '${split}'`);
+    }
+  }
   return { maxFileBytes, splitMaxSize: split || HUB_FILE_LIMIT.splitMaxSize };
 }
 
@@ -101,10 +107,12 @@ export interface WrittenOutput {
 export async function publishOutput(input: OpenedInput, args: QuantizeArgs, written: WrittenOutput, limit: HubFileLimit, onProgress: (p: PublishProgress) => void, interrupted: AbortSignal): Promise<string> {
   const repo = args.publish!;
   const env = hubEnv();
-  const files = await Promise.all(written.paths.map(async (path) => {
+  // one shard after another: hashing 49 GB files side by side would only make the disk seek
+  const files = [];
+  for (const path of written.paths) {
     const [sha256, content] = await Promise.all([sha256OfFile(path), openAsBlob(path)]);
-    return { path: basename(path), size: content.size, sha256, content };
-  }));
+    files.push({ path: basename(path), size: content.size, sha256, content });
+  }
   const output = { type: args.type, files, quality: written.quality, llamaCpp: llamaCppCommands(input, args, basename(written.output), written.options) };
   const label = outputLabel(output);
   const shown = files.length === 1 ? label : `${files[0].path} … ${files.at(-1)!.path} (${files.length} shards)`;
