@@ -1,6 +1,7 @@
 // The command line, in llama-quantize's words. Parsing only: no file is touched here.
 import { parseArgs } from 'node:util';
 import { QuantsmithError } from '../core/errors.ts';
+import { HUB_SPLIT_MAX_SIZE } from '../core/hub/hub-file-limit.ts';
 import { QUANTIZE_OPTION_TABLE } from '../core/quant/option-table.ts';
 import { parseOptionText } from '../core/quant/option-text.ts';
 import { parseTensorTypeOption, type QuantizeOptions, type TensorTypeOverride } from '../core/quant/options.ts';
@@ -31,8 +32,10 @@ quantize options (as llama-quantize names them):`,
   usageLines('--threads N', 'worker threads (default: all cores)'),
   ...QUANTIZE_OPTION_TABLE.map((r) => usageLines(r.metavar ? `${r.flag} ${r.metavar}` : r.flag, r.help)),
   usageLines('--hub-file PATH', "which model of a Hub repository holding several: a GGUF file, or\n'safetensors' (or a folder) for a Hugging Face safetensors set"),
-  usageLines('--publish ORG/NAME', 'after writing the output, upload it with a model card to this Hub\nrepository (created if missing; needs a write token)'),
+  usageLines('--publish ORG/NAME', `after writing the output, upload it (every shard, if split) with a model\ncard to this Hub repository (created if missing; needs a write token);\nan output over the Hub's 50 GB file limit is split at --split-max-size ${HUB_SPLIT_MAX_SIZE}`),
   usageLines('--private', 'create that repository private'),
+  usageLines('--publish-quality TEXT', "before uploading, measure the output against the input on TEXT\n(perplexity and KL divergence, as quantsmith kld does) for the card's\nQuality column"),
+  usageLines('--publish-quality-chunks N', 'measure on at most N chunks of the text (default: all)'),
   usageLines('--list-types', 'list the quantization types'),
   usageLines('-h, --help', 'this text'),
 ].join('\n');
@@ -51,6 +54,9 @@ export interface QuantizeArgs {
   readonly hubFile?: string;
   readonly publish?: string;
   readonly private: boolean;
+  /** --publish-quality: the text the output is measured on before it is published */
+  readonly publishQuality?: string;
+  readonly publishQualityChunks?: number;
 }
 
 export interface InspectArgs {
@@ -87,6 +93,8 @@ function parseQuantize(args: readonly string[]): CliArgs {
     'hub-file': { type: 'string' },
     publish: { type: 'string' },
     private: { type: 'boolean' },
+    'publish-quality': { type: 'string' },
+    'publish-quality-chunks': { type: 'string' },
     'list-types': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -101,6 +109,16 @@ function parseQuantize(args: readonly string[]): CliArgs {
   if (!output && !dryRun) throw new UsageError('quantize needs an output: -o PATH (or --dry-run)');
   if (values.private && !values.publish) throw new UsageError('--private is for the repository --publish creates');
   if (values.publish && dryRun) throw new UsageError('--publish needs an output to upload; it cannot go with --dry-run');
+  for (const flag of ['publish-quality', 'publish-quality-chunks'] as const) {
+    if (values[flag] !== undefined && !values.publish) throw new UsageError(`--${flag} is for the card --publish writes`);
+  }
+  if (values['publish-quality-chunks'] !== undefined && values['publish-quality'] === undefined) {
+    throw new UsageError('--publish-quality-chunks needs --publish-quality TEXT');
+  }
+  const qualityChunks = values['publish-quality-chunks'] === undefined ? undefined : Number(values['publish-quality-chunks']);
+  if (qualityChunks !== undefined && (!Number.isInteger(qualityChunks) || qualityChunks < 1 || qualityChunks > 1 << 30)) {
+    throw new UsageError(`--publish-quality-chunks must be a whole number of at least 1, got '${values['publish-quality-chunks']}'`);
+  }
   let threads: number | undefined;
   if (values.threads !== undefined) {
     threads = Number(values.threads);
@@ -125,6 +143,8 @@ function parseQuantize(args: readonly string[]): CliArgs {
     hubFile: values['hub-file'] as string | undefined,
     publish: values.publish as string | undefined,
     private: Boolean(values.private),
+    publishQuality: values['publish-quality'] as string | undefined,
+    publishQualityChunks: qualityChunks,
   };
 }
 

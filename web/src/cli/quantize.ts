@@ -1,7 +1,7 @@
 // `quantsmith quantize`: the same engine as the app, with a terminal progress bar and a one-line summary.
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { QuantsmithError } from '../core/errors.ts';
+import { CancelledError, QuantsmithError } from '../core/errors.ts';
 import { planOutput, type PlannedLayout } from '../core/engine/plan-outputs.ts';
 import { shardedSink } from '../core/engine/sharded-sink.ts';
 import { outputSplitPrefix, splitShardName } from '../core/formats/gguf/split-names.ts';
@@ -16,8 +16,10 @@ import { createNodePool } from '../workers/node-pool.ts';
 import type { QuantizeArgs } from './args.ts';
 import { openInput } from './open-input.ts';
 import { ProgressBar } from './progress-bar.ts';
-import { publishOutput } from './publish.ts';
+import { hubFileLimit, publishOutput } from './publish.ts';
+import { measureQuality, prepareQualityText, type QualityText } from './publish-quality.ts';
 import type { PublishProgress } from '../core/hub/publish.ts';
+import { planForHub } from '../core/hub/publish-plan.ts';
 import { formatBytes, formatSeconds } from './format.ts';
 
 export function optionsFromArgs(args: QuantizeArgs): QuantizeOptions {
@@ -56,12 +58,14 @@ async function withImatrix(options: QuantizeOptions): Promise<QuantizeOptions> {
 }
 
 export async function quantizeCommand(args: QuantizeArgs, out: (line: string) => void, interrupted: AbortSignal): Promise<void> {
-  const options = await withImatrix(await withTensorTypeFiles(optionsFromArgs(args), args));
+  const asked = await withImatrix(await withTensorTypeFiles(optionsFromArgs(args), args));
+  const limit = args.publish ? hubFileLimit() : undefined;
   // Ctrl-C stops a Hub download as it stops the quantizing: every request is aborted at once
   const input = await openInput(args.input, { hubFile: args.hubFile, signal: interrupted });
   const { source, download, localPath } = input;
   try {
-    const planned = planOutput(source, options);
+    // to be published, an output over the Hub's per-file limit is split (or refused) before anything is written
+    const { planned, options, autoSplit } = limit ? planForHub(source, asked, limit) : { planned: planOutput(source, asked), options: asked, autoSplit: undefined };
     if (args.dryRun) {
       const width = Math.max(...planned.plan.tensors.map((t) => t.name.length));
       for (const t of planned.plan.tensors) {
@@ -82,8 +86,10 @@ export async function quantizeCommand(args: QuantizeArgs, out: (line: string) =>
     const output = resolve(args.output!);
     const paths = outputPaths(output, planned);
     for (const path of paths) await refuseOverwritingInput(localPath, path);
-    if (args.publish && paths.length > 1) {
-      throw new QuantsmithError('--publish uploads one file; it cannot go with a split output (--keep-split, --split-max-size, --split-max-tensors) yet');
+    const qualityText: QualityText | undefined = args.publishQuality === undefined ? undefined : await prepareQualityText(source, args.publishQuality, args.publishQualityChunks);
+    if (autoSplit) {
+      out(`${args.type} would be one file of ${formatBytes(autoSplit.unsplitBytes)}, over the Hub's per-file limit of ${formatBytes(limit!.maxFileBytes)}: ` +
+        `writing it split at --split-max-size ${autoSplit.splitMaxSize} (${paths.length} shards) to publish it`);
     }
 
     const wasm = await loadWasmModuleFromDisk();
@@ -105,9 +111,20 @@ export async function quantizeCommand(args: QuantizeArgs, out: (line: string) =>
           (download ? `, ${formatBytes(download.bytes)} downloaded` : ''),
       );
       if (args.publish) {
-        // the output is complete and stays whatever happens to the upload
+        // the output is complete and stays whatever happens to the measurement or the upload
+        let quality: string | undefined;
+        if (qualityText) {
+          try {
+            quality = await measureQuality(source, paths[0], qualityText, wasm, args.threads, interrupted, (p) => bar.note(`measuring quality on ${qualityText.name}: ${p.what}`));
+          } catch (e) {
+            if (e instanceof CancelledError) throw new QuantsmithError(`measuring ${basename(paths[0])} was interrupted; nothing was published (the output is complete)`);
+            throw e;
+          }
+          bar.clear();
+          out(`${args.type} on ${qualityText.name}: ${quality}`);
+        }
         const note = (p: PublishProgress) => bar.note(`publishing: ${p.phase}${p.path ? ` ${p.path}` : ''}${p.fraction !== undefined ? ` ${Math.round(p.fraction * 100)}%` : ''}`);
-        out(await publishOutput(input, args, output, note, interrupted));
+        out(await publishOutput(input, args, { output, paths, options, quality }, limit!, note, interrupted));
       }
     } finally {
       bar.clear();

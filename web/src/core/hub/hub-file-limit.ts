@@ -7,3 +7,13 @@ export const HUB_MAX_FILE_BYTES = 50_000_000_000;
 
 /** the --split-max-size an output bigger than HUB_MAX_FILE_BYTES is split with before it is published */
 export const HUB_SPLIT_MAX_SIZE = '49G';
+
+/** The limit a publish is planned against: the Hub's, unless a test injects a tiny one. */
+export interface HubFileLimit {
+  /** the largest file the Hub takes, in bytes */
+  readonly maxFileBytes: number;
+  /** the --split-max-size (N(M|G), as llama-gguf-split reads it) an output over maxFileBytes is split with */
+  readonly splitMaxSize: string;
+}
+
+export const HUB_FILE_LIMIT: HubFileLimit = Object.freeze({ maxFileBytes: HUB_MAX_FILE_BYTES, splitMaxSize: HUB_SPLIT_MAX_SIZE });

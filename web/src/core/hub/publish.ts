@@ -2,11 +2,16 @@
 // (private if asked), then one commit adds the files and the model card. The library uploads every large
 // file first and commits last, so a failed or cancelled upload leaves no commit at all, never half of one.
 // Contents are Blobs read as they are sent (a file on disk, an OPFS file), never copied whole into memory.
+// publishOutputs is the whole publish of a run: each output a list of files (one, or its shards), the card
+// written from the same list, every file of every output in the one commit.
 import { commitIter, createRepo } from '@huggingface/hub';
 import { CancelledError, QuantsmithError } from '../errors.ts';
 import { checkToken, errorContext, hubRequests, signalOf, type HubAccess } from './hub-access.ts';
+import { formatSize } from './candidates.ts';
+import { HUB_MAX_FILE_BYTES } from './hub-file-limit.ts';
 import { HubHttpError } from './hub-errors.ts';
 import { parseHubRef } from './hub-ref.ts';
+import { buildModelCard, outputLabel, type CardInput, type CardOutput, type CardOutputFile } from './model-card.ts';
 
 export interface PublishItem {
   /** path in the repository */
@@ -26,6 +31,8 @@ export interface PublishOptions {
   /** the commit's title */
   readonly title: string;
   readonly onProgress?: (p: PublishProgress) => void;
+  /** the largest file the Hub takes (HUB_MAX_FILE_BYTES unless a test injects a smaller one): a bigger file is refused before any request */
+  readonly maxFileBytes?: number;
 }
 
 export interface PublishResult {
@@ -44,6 +51,13 @@ export async function publishToHub(repoInput: string, items: readonly PublishIte
   if (!token) throw new QuantsmithError(`publishing to ${repo} needs a token with write access: ${access.tokenHint}`);
   const fetch = hubRequests(access, ctx);
   const signal = signalOf(access.signal);
+  const maxFileBytes = options.maxFileBytes ?? HUB_MAX_FILE_BYTES;
+  const tooBig = items.find((i) => i.content.size > maxFileBytes);
+  if (tooBig) {
+    throw new QuantsmithError(
+      `${tooBig.path} is ${formatSize(tooBig.content.size)} (${tooBig.content.size} bytes), over the Hub's per-file limit of ${formatSize(maxFileBytes)}; publish it split into smaller shards`,
+    );
+  }
   const paths = new Set<string>();
   for (const item of [...items.map((i) => i.path), 'README.md']) {
     if (paths.has(item)) throw new QuantsmithError(`two files would be published as ${item}`);
@@ -78,4 +92,38 @@ export async function publishToHub(repoInput: string, items: readonly PublishIte
     const why = e instanceof QuantsmithError ? e.message : `could not publish to ${repo}: ${String((e as Error)?.message ?? e).split('. URL:')[0]}`;
     throw new QuantsmithError(`${why}; nothing was committed to ${repo}`);
   }
+}
+
+/** One file of an output to publish: what the card says of it, and its content. */
+export interface OutputFileToPublish extends CardOutputFile {
+  readonly content: Blob;
+}
+
+/** One output to publish: its type, its file or shards (in order), its quality figures and llama.cpp commands. */
+export interface OutputToPublish extends Omit<CardOutput, 'files'> {
+  readonly files: readonly OutputFileToPublish[];
+}
+
+export interface OutputsToPublish extends Omit<CardInput, 'repo' | 'files' | 'outputs'> {
+  readonly outputs: readonly OutputToPublish[];
+}
+
+/**
+ * Publishes outputs, each made of one file or of several shards, with the model card that lists them,
+ * in one commit: every shard of every output or nothing. The title defaults to "Add <outputs> (Quantsmith)".
+ */
+export async function publishOutputs(repoInput: string, what: OutputsToPublish, access: HubAccess, options: Omit<PublishOptions, 'title'> & { readonly title?: string }): Promise<PublishResult> {
+  if (what.outputs.length === 0) throw new QuantsmithError('nothing to publish: no output');
+  for (const o of what.outputs) {
+    if (o.files.length === 0) throw new QuantsmithError(`the ${o.type} output has no file to publish`);
+    for (const f of o.files) {
+      if (f.content.size !== f.size) throw new QuantsmithError(`${f.path} is ${f.content.size} bytes, not the ${f.size} it was written with; it changed since, so it is not published`);
+    }
+  }
+  const repo = parseHubRef(repoInput, access.endpoint).repo;
+  const outputs = what.outputs.map((o) => ({ ...o, files: o.files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 })) }));
+  const card = buildModelCard({ repo, baseModel: what.baseModel, sourceName: what.sourceName, outputs });
+  const items = what.outputs.flatMap((o) => o.files.map((f) => ({ path: f.path, content: f.content })));
+  const title = options.title ?? `Add ${outputs.map(outputLabel).join(', ')} (Quantsmith)`;
+  return publishToHub(repoInput, items, card, access, { ...options, title });
 }
