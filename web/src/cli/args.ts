@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { QuantsmithError } from '../core/errors.ts';
 import { HUB_SPLIT_MAX_SIZE } from '../core/hub/hub-file-limit.ts';
+import { parseFtype } from '../core/quant/ftypes.ts';
 import { QUANTIZE_OPTION_TABLE } from '../core/quant/option-table.ts';
 import { parseOptionText } from '../core/quant/option-text.ts';
 import { parseTensorTypeOption, type QuantizeOptions, type TensorTypeOverride } from '../core/quant/options.ts';
@@ -130,7 +131,7 @@ function parseQuantize(args: readonly string[]): CliArgs {
     command: 'quantize',
     input: positionals[0],
     output,
-    type,
+    type: canonicalTypeName(type),
     threads,
     options: tableOptionValues(values),
     tensorTypeSequence: tokens.flatMap((tk): QuantizeArgs['tensorTypeSequence'][number][] => {
@@ -184,4 +185,17 @@ function parseInspect(args: readonly string[]): CliArgs {
   if (values.help) return { command: 'help' };
   if (positionals.length !== 1) throw new UsageError('inspect takes exactly one file or folder');
   return { command: 'inspect', input: positionals[0], hubFile: values['hub-file'] as string | undefined };
+}
+
+/**
+ * -t takes a name in any case, an alias (Q4_K) or a number (15), as llama-quantize does; everything the CLI
+ * prints and names (summary, default output name, card) uses the type's own name. An unknown word is kept
+ * as given: the plan refuses it by name.
+ */
+function canonicalTypeName(word: string): string {
+  try {
+    return parseFtype(word).name;
+  } catch {
+    return word;
+  }
 }
