@@ -262,3 +262,5 @@ console.log(report);
 if (!existsSync(CACHE_DIR)) mkdirSync(CACHE_DIR, { recursive: true });
 writeFileSync(join(cacheDir('results'), 'latest.txt'), `${report}\n`);
 writeFileSync(join(cacheDir('results'), 'latest.json'), `${JSON.stringify({ date: new Date().toISOString(), machine: machine(), rows }, null, 2)}\n`);
+// the evaluator's rows (issue #13): scripts/bench/eval.ts
+await (await import('./bench/eval.ts')).printEvalBench(argv, log);

@@ -48,7 +48,7 @@ const SCALES = 32;
 const TABLE = 1 << 16;
 
 /** Seeded F16 weights ~N(0, σ_row²), σ_row = 0.02·e^(0.5·z), with a rare outlier per row, as real layers have. */
-class RandomF16 {
+export class RandomF16 {
   private state: number;
   /** SCALES tables of TABLE F16 values each, N(0,1) times one of SCALES row scales */
   private readonly tables = new Uint16Array(SCALES * TABLE);
