@@ -314,7 +314,7 @@ if (wants('app')) {
           return {
             ...chromiumFigures(run),
             identical: check.identical,
-            note: `${check.note ? `${check.note} (the hash the app shows); ` : ''}opening and planning ${run.openSeconds.toFixed(1)} s of it; the app says "${run.appSays}"; ${chromiumMemoryNote(run)}`,
+            note: `${check.note ? `${check.note}${check.identical === undefined ? '' : ' (the hash the app shows)'}; ` : ''}opening and planning ${run.openSeconds.toFixed(1)} s of it; the app says "${run.appSays}"; ${chromiumMemoryNote(run)}`,
           };
         }, { warm });
       }
