@@ -5,8 +5,8 @@
 // memory should not grow with depth; llama-perplexity maps the whole model). Ends with a goals line.
 //
 //   node --import tsx scripts/bench/eval-main.ts [--quick] [--runs=N] [--quiet-wait=S] [--eval-chunks=N]
-//   (npm run bench runs the same rows after its own, unless --only= leaves out `eval`; --eval-quick there
-//   picks the quick models)
+//   (npm run bench runs the same rows as its `eval` section, after its own, unless --only= leaves it out;
+//   --model=small there picks the quick models)
 //
 // --quick: a small model (4 and 8 layers) and fewer tokens, so the rows print in a few minutes once
 // llama-perplexity is built; its figures say only that the rows work, not how fast the evaluator is.
@@ -49,19 +49,9 @@ function boundPerWorker(spec: SyntheticModelSpec, nCtx: number): { block: number
   return { block, activations: nCtx * (2 * spec.nFf + 5 * spec.nEmbd) * 4 };
 }
 
-/**
- * The hook in scripts/bench.ts: runs the rows unless --only= leaves out `eval`, and prints their section to stdout
- * after the quantizer's report.
- */
-export async function printEvalBench(argv: readonly string[], log: (line: string) => void): Promise<void> {
-  const only = option(argv, 'only');
-  if (only && !only.split(',').includes('eval')) return;
-  console.log(`\n${await evalBench(argv, log)}`);
-}
-
 /** Runs the rows and returns the report section (table, notes, goals); also writes it to the cache's results. */
 export async function evalBench(argv: readonly string[], log: (line: string) => void): Promise<string> {
-  const quick = argv.includes('--quick') || argv.includes('--eval-quick');
+  const quick = argv.includes('--quick');
   const models = EVAL_MODELS[quick ? 'quick' : 'full'];
   const nCtx = quick ? 256 : 512;
   const chunks = Number(option(argv, 'eval-chunks') ?? (quick ? 8 : 4));

@@ -1,7 +1,8 @@
 // The legs that are programs of their own, each measured from outside by runProcess: llama-quantize,
 // Quantsmith's CLI, and the Node read-only pass. Seconds are wall-clock for the whole program, start-up included.
 import { execFileSync } from 'node:child_process';
-import { rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheDir } from './cache.ts';
@@ -56,4 +57,11 @@ export function sameBytes(a: string, b: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** SHA-256 (hex) of a file, streamed. */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 4 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
