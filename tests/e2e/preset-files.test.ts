@@ -164,6 +164,19 @@ test('weight filters and a tensor type file set in the app; the link asks for bo
   assert.match((await without.locator('#type-Q2_K_S-about').textContent()) ?? '', /requires an importance matrix \(--imatrix\)/);
   assert.equal(String(await without.evaluate('location.hash')), '#type=Q2_K_S,Q4_K_M');
   await without.close();
+
+  // a link from a stranger names files as it likes: the names are shown as text and run nothing
+  const hostile = await context.newPage();
+  hostile.on('pageerror', (e) => errors.push(e.message));
+  hostile.on('dialog', (d) => { errors.push(`dialog: ${d.message()}`); void d.dismiss(); });
+  const bad = '<img src=x onerror=window.__pwned=1>.gguf';
+  await hostile.goto(`${server.url}#type=Q4_K_M&imatrix=${encodeURIComponent(bad)}&tensor-type-file=${encodeURIComponent('<b>x</b>.txt')}`);
+  await hostile.getByTestId('imatrix-wanted-prompt').waitFor();
+  assert.match((await hostile.getByTestId('imatrix-wanted-prompt').textContent()) ?? '', /uses the importance matrix <img src=x onerror=window\.__pwned=1>\.gguf: open it/);
+  assert.match((await hostile.getByTestId('tensor-type-file-wanted-prompt').textContent()) ?? '', /The preset gives no hash for it: any file is accepted/);
+  assert.equal(await hostile.locator('main img, main b').count(), 0);
+  assert.equal(await hostile.evaluate('window.__pwned'), undefined);
+  await hostile.close();
   assert.deepEqual(errors, []);
   await page.close();
 });
