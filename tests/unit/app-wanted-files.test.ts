@@ -11,7 +11,7 @@ import { checkPreset, DEFAULT_PRESET, PresetError, type Preset } from '../../web
 import { checkWantedFile, wantedImatrix, wantedTensorTypeFiles } from '../../web/src/app/presets/wanted-file.ts';
 import { openWantedImatrix } from '../../web/src/app/model/imatrix-session.ts';
 import { namingTensorTypeFile, openTensorTypeFile, openWantedTensorTypeFile } from '../../web/src/app/model/tensor-type-file-session.ts';
-import { optionsFor } from '../../web/src/app/model/beside-files.ts';
+import { appliedTensorTypes, optionsFor } from '../../web/src/app/model/beside-files.ts';
 import { llamaQuantizeCommand } from '../../web/src/app/run/command-lines.ts';
 import { SHARED_IMATRIX_DAT, SHARED_IMATRIX_GGUF } from '../helpers/paths.ts';
 import { inThreadSha256 } from '../helpers/in-thread-sha256.ts';
@@ -118,4 +118,11 @@ test("a tensor type file's entries follow the preset's own rows; a named file no
   // a wanted file given under another name replaces the named one, hash and all
   const renamed = namingTensorTypeFile({ ...preset, tensorTypeFiles: ['a.txt', 'b.txt'], tensorTypeFilesSha256: ['ab'.repeat(32)] }, [], f, 0);
   assert.deepEqual([renamed.tensorTypeFiles, renamed.tensorTypeFilesSha256], [['types.txt', 'b.txt'], [f.sha256]]);
+});
+
+test("the plan preview counts a tensor type file's rows after the preset's own", async () => {
+  const f = await openTensorTypeFile(new Blob(['ffn=q4_0 attn_v=q6_K']), 'types.txt', inThreadSha256);
+  const preset = namingTensorTypeFile({ ...DEFAULT_PRESET, tensorTypes: [{ pattern: 'attn', type: 'q8_0' }] }, [f], f);
+  assert.deepEqual(appliedTensorTypes(preset, [f]).map((t) => t.pattern), ['attn', 'ffn', 'attn_v']);
+  assert.deepEqual(appliedTensorTypes(preset, []).map((t) => t.pattern), ['attn'], 'a file not opened adds nothing');
 });

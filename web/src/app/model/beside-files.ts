@@ -1,7 +1,7 @@
 // The files opened beside the model that a run reads besides it: the importance matrix and the tensor
 // type files. A preset names them (with their hashes); these are their contents, which it never carries.
 import { QuantsmithError, quoted } from '../../core/errors.ts';
-import type { QuantizeOptions } from '../../core/quant/options.ts';
+import type { QuantizeOptions, TensorTypeOverride } from '../../core/quant/options.ts';
 import { toQuantizeOptions, type Preset } from '../presets/preset.ts';
 import { wantedTensorTypeFiles } from '../presets/wanted-file.ts';
 import { withImatrix, type ChosenImatrix } from './imatrix-session.ts';
@@ -32,4 +32,12 @@ export function optionsFor(preset: Preset, ftype: string, beside: BesideFiles | 
     return opened;
   });
   return withTensorTypeFiles(withImatrix(toQuantizeOptions(preset, ftype), beside?.imatrix ?? null), used);
+}
+
+/** Every --tensor-type row the run applies, in order: the preset's own, then its opened files' entries. */
+export function appliedTensorTypes(preset: Preset, files: readonly ChosenTensorTypeFile[]): TensorTypeOverride[] {
+  return [
+    ...preset.tensorTypes,
+    ...wantedTensorTypeFiles(preset).flatMap((w) => openedTensorTypeFile(files, w.name, w.sha256)?.entries ?? []),
+  ];
 }
