@@ -148,6 +148,7 @@ test('weight filters and a tensor type file set in the app; the link asks for bo
   await noSeriousViolations(again, 'a refused file');
   await again.getByTestId('imatrix-wanted-input').setInputFiles(SHARED_IMATRIX_GGUF);
   await again.getByTestId('imatrix-name').filter({ hasText: 'pydoc-llama-5m.imatrix.gguf' }).waitFor();
+  assert.equal(await again.evaluate('document.activeElement?.id'), 'imatrix-heading', 'focus moves on from the prompt that went away');
   await again.getByTestId('tensor-type-file-wanted-input').setInputFiles(typesFile);
   await again.getByTestId('tensor-type-file-adds').waitFor();
   assert.equal(await again.getByLabel('Exclude weights: tensor name part 1').inputValue(), 'attn_output');
