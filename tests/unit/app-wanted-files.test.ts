@@ -13,6 +13,7 @@ import { openWantedImatrix } from '../../web/src/app/model/imatrix-session.ts';
 import { namingTensorTypeFile, openTensorTypeFile, openWantedTensorTypeFile } from '../../web/src/app/model/tensor-type-file-session.ts';
 import { appliedTensorTypes, optionsFor } from '../../web/src/app/model/beside-files.ts';
 import { llamaQuantizeCommand } from '../../web/src/app/run/command-lines.ts';
+import { WEIGHT_FILTER_ROWS, weightFilterBlock } from '../../web/src/app/presets/weight-filters.ts';
 import { SHARED_IMATRIX_DAT, SHARED_IMATRIX_GGUF } from '../helpers/paths.ts';
 import { inThreadSha256 } from '../helpers/in-thread-sha256.ts';
 
@@ -125,4 +126,13 @@ test("the plan preview counts a tensor type file's rows after the preset's own",
   const preset = namingTensorTypeFile({ ...DEFAULT_PRESET, tensorTypes: [{ pattern: 'attn', type: 'q8_0' }] }, [f], f);
   assert.deepEqual(appliedTensorTypes(preset, [f]).map((t) => t.pattern), ['attn', 'ffn', 'attn_v']);
   assert.deepEqual(appliedTensorTypes(preset, []).map((t) => t.pattern), ['attn'], 'a file not opened adds nothing');
+});
+
+test('weight filters: only with an importance matrix, and one or the other as llama-quantize', () => {
+  const [include, exclude] = WEIGHT_FILTER_ROWS;
+  assert.deepEqual([include.flag, exclude.flag], ['--include-weights', '--exclude-weights']);
+  assert.equal(weightFilterBlock(include, {}, false), 'Only meaningful with an importance matrix: open one below.');
+  assert.equal(weightFilterBlock(include, {}, true), undefined);
+  assert.equal(weightFilterBlock(include, { excludeWeights: ['', 'attn_v'] }, true), 'Not with --exclude-weights: llama-quantize takes --include-weights or --exclude-weights, not both.');
+  assert.equal(weightFilterBlock(exclude, { excludeWeights: ['attn_v'], includeWeights: [''] }, true), undefined, 'an empty draft row is no filter');
 });
