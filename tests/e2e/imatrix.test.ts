@@ -75,7 +75,7 @@ test('an importance matrix beside the model: coverage shown, Q2_K_S offered with
     await page.getByTestId('llama-Q2_K_S').textContent(),
     'llama-quantize --imatrix pydoc-llama-5m.imatrix.gguf pydoc-llama-5m-F16.gguf pydoc-llama-5m-Q2_K_S.gguf Q2_K_S',
   );
-  assert.match(String(await page.evaluate('location.hash')), /&imatrix=pydoc-llama-5m\.imatrix\.gguf$/);
+  assert.match(String(await page.evaluate('location.hash')), /&imatrix=pydoc-llama-5m\.imatrix\.gguf&imatrix-sha256=[0-9a-f]{64}$/);
 
   // opened from that link on a fresh page, the app asks for the file before Q2_K_S is possible
   const again = await context.newPage();

@@ -4,6 +4,7 @@
 // cancel mid-way leaves the page ready for another check; axe finds no serious violations.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -124,6 +125,8 @@ test('Compute importance matrix saves <model>.imatrix.gguf (the CLI\'s file) and
   const files = await readOpfsFolder(page, 'imatrix');
   assert.deepEqual([...files.keys()], ['pydoc-llama-5m-F16.imatrix.gguf']);
   assert.ok(files.get('pydoc-llama-5m-F16.imatrix.gguf')!.equals(cliImatrix), 'the same bytes as quantsmith imatrix -f heldout.txt -c 256 --chunks 2');
+  // hashed as it was written, so a preset link can name it
+  assert.equal(await page.getByTestId('imatrix-sha256').getAttribute('title'), createHash('sha256').update(files.get('pydoc-llama-5m-F16.imatrix.gguf')!).digest('hex'));
   const violations = await seriousA11yViolations(page);
   assert.deepEqual(violations, [], describeViolations(violations));
   assert.deepEqual(pageErrors, []);

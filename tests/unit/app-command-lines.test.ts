@@ -3,10 +3,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { llamaCppCommands, llamaQuantizeCommand, quantsmithCommand, shellQuote } from '../../web/src/app/run/command-lines.ts';
 import { modelBaseName, outputFileName } from '../../web/src/app/run/output-names.ts';
-import type { Preset } from '../../web/src/app/presets/preset.ts';
+import { DEFAULT_PRESET, type Preset } from '../../web/src/app/presets/preset.ts';
 
-const plain: Preset = { types: ['Q4_K_M'], leaveOutputTensor: false, pure: false, allowRequantize: false, tensorTypes: [], kvOverrides: [] };
+const plain: Preset = { ...DEFAULT_PRESET, types: ['Q4_K_M'], leaveOutputTensor: false, pure: false, allowRequantize: false, tensorTypes: [], kvOverrides: [] };
 const everything: Preset = {
+  ...DEFAULT_PRESET,
   types: ['Q4_K_M'],
   outputTensorType: 'q6_K',
   tokenEmbeddingType: 'q8_0',

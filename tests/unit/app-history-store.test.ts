@@ -47,3 +47,20 @@ test('history: a quality check\'s figures stay with the run they measured', asyn
   assert.equal(await store.setQuality(entry.id, quality), false, 'a run no longer kept is not brought back');
   assert.deepEqual(await store.list(), []);
 });
+
+test('history: a run records its importance matrix by name and SHA-256; runs kept before that still load', async () => {
+  const kv = memoryStore();
+  // as a run was stored before the importance matrix was recorded
+  await kv.set('old', { ...run(10, 'old.gguf'), id: 'old' });
+  // a damaged record of one: shown without it, not as garbage
+  await kv.set('odd', { ...run(5, 'odd.gguf'), id: 'odd', imatrix: { fileName: 'x.gguf', sha256: 'not a hash' } });
+  const store = new HistoryStore(kv);
+  const imatrix = { fileName: 'pydoc.imatrix.gguf', sha256: 'c0'.repeat(32) };
+  await store.add({ ...run(20, 'new.gguf'), presetLink: `type=Q2_K_S&imatrix=pydoc.imatrix.gguf&imatrix-sha256=${imatrix.sha256}`, imatrix });
+  const list = await store.list();
+  assert.deepEqual(list.map((e) => e.modelName), ['new.gguf', 'old.gguf', 'odd.gguf']);
+  assert.deepEqual(list[0].imatrix, imatrix);
+  assert.equal(list[1].imatrix, undefined);
+  assert.equal('imatrix' in list[2], false);
+  assert.deepEqual(list[1].outputs, run(10).outputs, 'the old run is otherwise as it was');
+});

@@ -7,6 +7,7 @@ import { imatrixCoverage, isImatrixFile, openImatrixFile, withImatrix } from '..
 import { readGgufHeader } from '../../web/src/core/formats/gguf/reader.ts';
 import { MemorySource } from '../fixtures/memory-source.ts';
 import { SHARED_F16_GGUF, SHARED_IMATRIX_DAT, SHARED_IMATRIX_GGUF } from '../helpers/paths.ts';
+import { inThreadSha256 } from '../helpers/in-thread-sha256.ts';
 
 const blob = (path: string) => new Blob([readFileSync(path)]);
 
@@ -18,7 +19,7 @@ test('imatrix files are recognised by content, models are not taken for one', as
 });
 
 test('coverage: 28 of the shared model\'s 30 quantizable matrices (not token_embd, not output)', async () => {
-  const chosen = await openImatrixFile(blob(SHARED_IMATRIX_GGUF), 'pydoc.imatrix.gguf');
+  const chosen = await openImatrixFile(blob(SHARED_IMATRIX_GGUF), 'pydoc.imatrix.gguf', inThreadSha256);
   const model = await readGgufHeader(new MemorySource(readFileSync(SHARED_F16_GGUF)));
   const c = imatrixCoverage(chosen.matrix, model);
   assert.deepEqual([c.covered.length, c.uncovered, c.foreign], [28, ['output.weight', 'token_embd.weight'], []]);

@@ -35,3 +35,20 @@ test('every preset row survives the link and reaches the command line', () => {
     assert.ok(llamaQuantizeCommand('a.gguf', 'b.gguf', 'Q4_K_M', preset).includes(` ${row.flag}`), row.flag);
   }
 });
+
+test("the app's editor for each option fits its kind; only file rows carry a hash, and only in the link", () => {
+  const fits: Partial<Record<QuantizeOptionRow['editor'], QuantizeOptionRow['kind']>> = {
+    checkbox: 'flag', 'type-select': 'ggml-type', 'tensor-type-rows': 'tensor-type', 'kv-rows': 'kv-override',
+    'imatrix-weight-rows': 'tensor-name', 'tensor-type-files': 'file',
+  };
+  for (const row of QUANTIZE_OPTION_TABLE) {
+    if (row.editor === 'none' || !fits[row.editor]) continue;
+    assert.equal(row.kind, fits[row.editor], row.flag);
+    assert.ok(row.link, `${row.flag}: what the app edits is part of its presets`);
+  }
+  for (const row of QUANTIZE_OPTION_TABLE.filter((r) => r.linkSha256)) {
+    assert.equal(row.kind, 'file', row.flag);
+    assert.doesNotMatch(USAGE, new RegExp(row.linkSha256!), 'not a command-line option');
+  }
+  assert.deepEqual(QUANTIZE_OPTION_TABLE.filter((r) => r.editor === 'imatrix-weight-rows').map((r) => r.flag), ['--include-weights', '--exclude-weights']);
+});

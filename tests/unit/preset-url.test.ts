@@ -6,6 +6,7 @@ import { decodePresetLink, encodePresetLink } from '../../web/src/app/presets/pr
 import { DEFAULT_PRESET, type Preset } from '../../web/src/app/presets/preset.ts';
 
 const everything: Preset = {
+  ...DEFAULT_PRESET,
   types: ['Q4_K_M', 'Q8_0', 'IQ4_XS'],
   outputTensorType: 'q6_K',
   tokenEmbeddingType: 'q8_0',

@@ -9,8 +9,8 @@ import type { QuantPlan } from '../../core/quant/plan.ts';
 import { BlobSource } from '../../io/blob-source.ts';
 import { createBrowserPool } from '../../workers/browser-pool.ts';
 import { KERNELS_WASM_URL } from '../../core/kernels/wasm-url.ts';
-import { toQuantizeOptions, type Preset } from '../presets/preset.ts';
-import { withImatrix, type ChosenImatrix } from '../model/imatrix-session.ts';
+import type { Preset } from '../presets/preset.ts';
+import { optionsFor, type BesideFiles } from '../model/beside-files.ts';
 
 export { runJob } from '../../core/engine/run-job.ts';
 
@@ -24,11 +24,11 @@ export type TypePlan =
 
 /**
  * The exact output size (and bits per weight) of one type under the preset's options (and the importance
- * matrix, if one is chosen), or why it is refused (a type whose kernels this build lacks is refused too).
+ * matrix and tensor type files opened beside the model), or why it is refused (a type whose kernels this build lacks is refused too).
  */
-export function planType(source: ModelSource, preset: Preset, ftype: string, imatrix: ChosenImatrix | null = null): TypePlan {
+export function planType(source: ModelSource, preset: Preset, ftype: string, beside: BesideFiles | null = null): TypePlan {
   try {
-    const planned = planOutput(source, withImatrix(toQuantizeOptions(preset, ftype), imatrix));
+    const planned = planOutput(source, optionsFor(preset, ftype, beside));
     if (planned.plan.missingKernel) return { ok: false, reason: planned.plan.missingKernel };
     let bytes = 0;
     let weights = 0;

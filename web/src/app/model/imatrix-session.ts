@@ -7,15 +7,33 @@ import { readGgufHeader } from '../../core/formats/gguf/reader.ts';
 import type { QuantizeOptions } from '../../core/quant/options.ts';
 import { allowsQuantization } from '../../core/quant/tensor-roles.ts';
 import { BlobSource } from '../../io/blob-source.ts';
+import { blobSha256 } from './file-sha256.ts';
+import { QuantsmithError } from '../../core/errors.ts';
+import { checkWantedFile, type WantedFile } from '../presets/wanted-file.ts';
 
 export interface ChosenImatrix {
   /** the file's name: what the output's quantize.imatrix.file records */
   readonly fileName: string;
+  /** hex SHA-256 of the file: a preset names it so that opening the preset asks for this very file */
+  readonly sha256: string;
   readonly matrix: ImportanceMatrix;
 }
 
-export async function openImatrixFile(file: Blob, name: string): Promise<ChosenImatrix> {
-  return { fileName: name, matrix: await readImatrix(new BlobSource(file, name)) };
+/** Reads the matrix (refusing a file that is not one) and hashes the file, off the main thread by default. */
+export async function openImatrixFile(file: Blob, name: string, sha256: (file: Blob) => Promise<string> = blobSha256): Promise<ChosenImatrix> {
+  const matrix = await readImatrix(new BlobSource(file, name));
+  return { fileName: name, sha256: await sha256(file), matrix };
+}
+
+/**
+ * The importance matrix given for a preset that names one: accepted only when its SHA-256 is the one the
+ * preset names (QuantsmithError naming both hashes otherwise); with no file named, any matrix is taken.
+ */
+export async function openWantedImatrix(file: Blob, name: string, wanted: WantedFile | undefined, sha256?: (file: Blob) => Promise<string>): Promise<ChosenImatrix> {
+  const chosen = await openImatrixFile(file, name, sha256);
+  const check = wanted ? checkWantedFile(name, chosen.sha256, wanted) : { ok: true as const };
+  if (!check.ok) throw new QuantsmithError(check.message);
+  return chosen;
 }
 
 /**

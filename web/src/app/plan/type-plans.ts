@@ -5,7 +5,7 @@ import { ggmlType } from '../../core/quant/ggml-types.ts';
 import { FTYPES } from '../../core/quant/ftypes.ts';
 import { planType, type TypePlan } from '../engine/engine.ts';
 import { fileTypeName } from '../model/file-type-names.ts';
-import type { ChosenImatrix } from '../model/imatrix-session.ts';
+import type { BesideFiles } from '../model/beside-files.ts';
 import type { Preset } from '../presets/preset.ts';
 
 export type TypeOutlook =
@@ -19,14 +19,14 @@ export type TypeOutlook =
 
 const REQUANTIZE_REFUSAL = /^requantizing from type /;
 
-export function planTypes(source: ModelSource, preset: Preset, imatrix: ChosenImatrix | null = null, plan = planType): Map<string, TypeOutlook> {
+export function planTypes(source: ModelSource, preset: Preset, beside: BesideFiles | null = null, plan = planType): Map<string, TypeOutlook> {
   return new Map(
     FTYPES.map((t): [string, TypeOutlook] => {
-      let result = plan(source, preset, t.name, imatrix);
+      let result = plan(source, preset, t.name, beside);
       let needsRequantize = false;
       if (!result.ok && REQUANTIZE_REFUSAL.test(result.reason)) {
         // the size does not depend on the flag: plan as if it were set, and say once what it takes
-        result = plan(source, { ...preset, allowRequantize: true }, t.name, imatrix);
+        result = plan(source, { ...preset, allowRequantize: true }, t.name, beside);
         needsRequantize = result.ok;
       }
       return [t.name, result.ok ? { ...result, copiesOnly: result.plan.convertCount === 0, needsRequantize } : result];

@@ -3,18 +3,25 @@
 // The options are the option table's rows with a link key, in table order. Values are percent-encoded
 // without '+'-as-space, so regexes keep their '+'. Flags are bare words; repeatable options repeat.
 import { oneLine, quoted } from '../../core/errors.ts';
-import { PRESET_OPTION_ROWS } from '../../core/quant/option-table.ts';
+import { fileHashField, PRESET_OPTION_ROWS, type QuantizeOptionRow } from '../../core/quant/option-table.ts';
 import { parseFtype } from '../../core/quant/ftypes.ts';
-import { checkPreset, optionValueText, presetValues, PresetError, type Preset, type UncheckedPreset } from './preset.ts';
+import { checkPreset, optionValueText, presetHashes, presetValues, PresetError, type Preset, type UncheckedPreset } from './preset.ts';
 
 const TYPES_KEY = 'type';
 const ROW_BY_KEY = new Map(PRESET_OPTION_ROWS.map((r) => [r.link!, r]));
+/** the keys of the hashes of the files a preset names (imatrix-sha256 …), by their file's row */
+const HASH_ROW_BY_KEY = new Map<string, QuantizeOptionRow>(PRESET_OPTION_ROWS.flatMap((r) => (r.linkSha256 ? [[r.linkSha256, r] as const] : [])));
 
 /** The fragment (without '#') for a preset; the same preset always gives the same text. */
 export function encodePresetLink(p: Preset): string {
   const parts = [`${TYPES_KEY}=${p.types.map(enc).join(',')}`];
   for (const row of PRESET_OPTION_ROWS) {
-    for (const v of presetValues(p, row)) parts.push(row.kind === 'flag' ? row.link! : `${row.link}=${enc(optionValueText(row, v))}`);
+    // a file's hash follows its name: the two pair by position
+    const hashes = row.linkSha256 ? presetHashes(p, row) : [];
+    presetValues(p, row).forEach((v, i) => {
+      parts.push(row.kind === 'flag' ? row.link! : `${row.link}=${enc(optionValueText(row, v))}`);
+      if (hashes[i] !== undefined) parts.push(`${row.linkSha256}=${hashes[i]}`);
+    });
   }
   return parts.join('&');
 }
@@ -95,6 +102,7 @@ function parseLinkFields(fragment: string): { raw: Record<string, unknown>; prob
   const problems: string[] = [];
   const raw: Record<string, unknown> = {};
   for (const row of PRESET_OPTION_ROWS) if (row.repeatable) raw[row.field] = [];
+  for (const row of HASH_ROW_BY_KEY.values()) if (row.repeatable) raw[fileHashField(row)] = [];
   const seen = new Set<string>();
 
   for (const part of text.split('&')) {
@@ -104,6 +112,15 @@ function parseLinkFields(fragment: string): { raw: Record<string, unknown>; prob
     const value = eq < 0 ? undefined : dec(part.slice(eq + 1));
     if (key === undefined || (eq >= 0 && value === undefined)) {
       problems.push(`${quoted(part)} is not valid percent-encoding`);
+      continue;
+    }
+    const hashOf = HASH_ROW_BY_KEY.get(key);
+    if (hashOf) {
+      if (!hashOf.repeatable && seen.has(key)) problems.push(`option ${quoted(key)} is given twice`);
+      else if (!value) problems.push(`${key}: expected a SHA-256 hash`);
+      else if (hashOf.repeatable) (raw[fileHashField(hashOf)] as string[]).push(value);
+      else raw[fileHashField(hashOf)] = value;
+      seen.add(key);
       continue;
     }
     const row = ROW_BY_KEY.get(key);

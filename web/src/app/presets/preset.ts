@@ -3,7 +3,7 @@
 // (preset-json.ts); both go through `checkPreset`, so a preset from anywhere is valid the same way.
 import { QuantsmithError } from '../../core/errors.ts';
 import { parseFtype } from '../../core/quant/ftypes.ts';
-import { PRESET_OPTION_ROWS, type OptionField, type QuantizeOptionRow } from '../../core/quant/option-table.ts';
+import { fileHashField, PRESET_OPTION_ROWS, type OptionField, type QuantizeOptionRow } from '../../core/quant/option-table.ts';
 import {
   parseGgmlTypeName,
   parseKvOverrideOption,
@@ -29,6 +29,15 @@ export interface Preset {
   readonly kvOverrides: readonly string[];
   /** --imatrix: the importance matrix's file name; the file itself is opened beside the model */
   readonly imatrixFile?: string;
+  /** the SHA-256 (hex) of that file, so that opening the preset asks for that very file */
+  readonly imatrixFileSha256?: string;
+  /** --include-weights / --exclude-weights: tensor-name substrings filtering the importance matrix */
+  readonly includeWeights: readonly string[];
+  readonly excludeWeights: readonly string[];
+  /** --tensor-type-file: the files' names (their entries are read when the app opens them, never carried) */
+  readonly tensorTypeFiles: readonly string[];
+  /** their SHA-256s, one per name, in the same order */
+  readonly tensorTypeFilesSha256: readonly string[];
 }
 
 const PRESET_ROWS = PRESET_OPTION_ROWS;
@@ -38,10 +47,11 @@ export const DEFAULT_PRESET: Preset = Object.freeze(Object.fromEntries([
   ['types', Object.freeze(['Q4_K_M'])],
   ...PRESET_ROWS.filter((r) => r.kind === 'flag' || r.repeatable)
     .map((r) => [r.field, r.kind === 'flag' ? false : Object.freeze([])]),
+  ...PRESET_ROWS.filter((r) => r.linkSha256 !== undefined && r.repeatable).map((r) => [fileHashField(r), Object.freeze([])]),
 ])) as unknown as Preset;
 
 /** A preset's fields as they come from a link or a JSON file, before any checking. */
-export type UncheckedPreset = { [K in 'types' | OptionField]?: unknown };
+export type UncheckedPreset = { [K in 'types' | OptionField | `${OptionField}Sha256`]?: unknown };
 
 /** What is wrong with a preset, every problem named (the message the page shows). */
 export class PresetError extends QuantsmithError {
@@ -104,8 +114,12 @@ export function checkPreset(raw: UncheckedPreset, naming: FieldNaming = 'link'):
         preset[row.field] = checkTexts(value, what, 'tensor names', problems, () => true);
         break;
       case 'file':
-        if (value !== undefined && typeof value !== 'string') problems.push(`${what}: expected a file name`);
-        preset[row.field] = typeof value === 'string' && value !== '' ? value : undefined;
+        if (row.repeatable) preset[row.field] = checkTexts(value, what, 'file names', problems, (name) => name !== '');
+        else {
+          if (value !== undefined && typeof value !== 'string') problems.push(`${what}: expected a file name`);
+          preset[row.field] = typeof value === 'string' && value !== '' ? value : undefined;
+        }
+        if (row.linkSha256 !== undefined) checkFileHashes(row, preset, raw, naming, problems);
         break;
     }
   }
@@ -138,6 +152,38 @@ export function presetValues(preset: Preset, row: QuantizeOptionRow): unknown[] 
   const value = (preset as unknown as Record<string, unknown>)[row.field];
   if (row.repeatable) return [...(value as unknown[])];
   return value === undefined || value === false ? [] : [value];
+}
+
+/** The SHA-256s a preset gives a file row's files (none, or one per file, in order). */
+export function presetHashes(preset: Preset, row: QuantizeOptionRow): string[] {
+  const value = (preset as unknown as Record<string, unknown>)[fileHashField(row)];
+  if (Array.isArray(value)) return [...(value as string[])];
+  return typeof value === 'string' ? [value] : [];
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/i;
+
+/**
+ * A file row's hashes: 64 hex digits each (kept lowercase), one per named file at most. A hash beyond the
+ * files named has nothing to check and is dropped.
+ */
+function checkFileHashes(row: QuantizeOptionRow, preset: Record<string, unknown>, raw: UncheckedPreset, naming: FieldNaming, problems: string[]): void {
+  const key = fileHashField(row);
+  const what = naming === 'link' ? row.linkSha256! : key;
+  const value = (raw as Record<string, unknown>)[key];
+  const given = value === undefined ? [] : row.repeatable ? value : [value];
+  if (!isStringArray(given)) {
+    problems.push(`${what}: expected ${row.repeatable ? 'a list of SHA-256 hashes' : 'a SHA-256 hash'}`);
+    return;
+  }
+  const hashes: string[] = [];
+  for (const h of given) {
+    if (SHA256_HEX.test(h)) hashes.push(h.toLowerCase());
+    else problems.push(`${what}: ${JSON.stringify(h)} is not a SHA-256 (64 hexadecimal digits)`);
+  }
+  const files = row.repeatable ? (preset[row.field] as string[]).length : preset[row.field] === undefined ? 0 : 1;
+  const kept = hashes.slice(0, files);
+  preset[key] = row.repeatable ? kept : kept[0];
 }
 
 type Attempt = <T>(fn: () => T) => T | undefined;

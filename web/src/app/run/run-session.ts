@@ -8,9 +8,11 @@ import type { runJob } from '../../core/engine/run-job.ts';
 import { CancelledError } from '../../core/errors.ts';
 import type { ChosenOutput, NameOutputs } from '../../io/browser-pickers.ts';
 import { isPickerDismissed } from '../../io/browser-fs-types.ts';
-import { withImatrix, type ChosenImatrix } from '../model/imatrix-session.ts';
+import type { ChosenImatrix } from '../model/imatrix-session.ts';
+import { optionsFor } from '../model/beside-files.ts';
+import type { ChosenTensorTypeFile } from '../model/tensor-type-file-session.ts';
 import type { TypeOutlook } from '../plan/type-plans.ts';
-import { toQuantizeOptions, type Preset } from '../presets/preset.ts';
+import type { Preset } from '../presets/preset.ts';
 import type { FloatOuttype } from './command-lines.ts';
 import { hashingSink } from './hashing-sink.ts';
 import { workerSha256, type StreamHasher } from './stream-hasher.ts';
@@ -28,6 +30,8 @@ export interface RunRequest {
   readonly hfOuttype?: FloatOuttype;
   /** the importance matrix chosen beside the model */
   readonly imatrix?: ChosenImatrix | null;
+  /** the tensor type files opened beside the model (the preset says which it uses) */
+  readonly tensorTypeFiles?: readonly ChosenTensorTypeFile[];
 }
 
 export interface RunDeps {
@@ -84,7 +88,7 @@ export async function runOutputs(req: RunRequest, deps: RunDeps, abort: AbortCon
     jobStarted = true;
     const result = await deps.runJob(
       source,
-      types.map((t, k) => ({ options: withImatrix(toQuantizeOptions(preset, t), req.imatrix ?? null), sink: sinks[k] })),
+      types.map((t, k) => ({ options: optionsFor(preset, t, { imatrix: req.imatrix ?? null, tensorTypeFiles: req.tensorTypeFiles ?? [] }), sink: sinks[k] })),
       pool,
       {
         signal: abort.signal,

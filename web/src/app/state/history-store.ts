@@ -11,6 +11,13 @@ export interface HistoryOutput {
   readonly sha256: string;
 }
 
+/** A file the run read beside the model (the importance matrix), as a preset names it. */
+export interface HistoryInputFile {
+  readonly fileName: string;
+  /** hex SHA-256 of the file */
+  readonly sha256: string;
+}
+
 export interface HistoryEntry {
   readonly id: string;
   /** ms since the epoch when the run finished */
@@ -23,6 +30,8 @@ export interface HistoryEntry {
   readonly seconds: number;
   /** the latest "Check quality" figures of this run's outputs, when measured */
   readonly quality?: QualityReport;
+  /** the importance matrix the run used (runs kept before this was recorded have none) */
+  readonly imatrix?: HistoryInputFile;
 }
 
 /** Older runs beyond this many are dropped. */
@@ -36,7 +45,7 @@ export class HistoryStore {
 
   /** Newest first. */
   async list(): Promise<HistoryEntry[]> {
-    const all = (await this.kv.entries<HistoryEntry>()).map(([, e]) => e);
+    const all = (await this.kv.entries<HistoryEntry>()).map(([, e]) => readEntry(e));
     return all.sort((a, b) => b.finishedAt - a.finishedAt || b.id.localeCompare(a.id));
   }
 
@@ -71,6 +80,20 @@ export class HistoryStore {
   async restore(entries: readonly HistoryEntry[]): Promise<void> {
     for (const e of entries) await this.kv.set(e.id, e);
   }
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * A stored run as the page can show it. Runs from before the importance matrix was recorded simply lack
+ * it; a record of one that is not a name and a SHA-256 (a damaged store) is left out rather than shown.
+ */
+function readEntry(e: HistoryEntry): HistoryEntry {
+  if (e.imatrix === undefined) return e;
+  const m = e.imatrix as unknown as { fileName?: unknown; sha256?: unknown } | null;
+  if (typeof m?.fileName === 'string' && typeof m.sha256 === 'string' && SHA256_HEX.test(m.sha256)) return e;
+  const { imatrix: _, ...rest } = e;
+  return rest;
 }
 
 function randomSuffix(): string {

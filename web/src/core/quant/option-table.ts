@@ -26,7 +26,13 @@ export type OptionKind =
   | 'split-tensors';
 
 /** How the app's Advanced panel edits the option ('none': the app does not offer it). */
-export type OptionEditor = 'checkbox' | 'type-select' | 'tensor-type-rows' | 'kv-rows' | 'none';
+export type OptionEditor =
+  | 'checkbox' | 'type-select' | 'tensor-type-rows' | 'kv-rows'
+  /** rows of tensor-name substrings that filter the importance matrix (only meaningful with one) */
+  | 'imatrix-weight-rows'
+  /** files the user opens; the app reads each as llama-quantize does and shows what it adds */
+  | 'tensor-type-files'
+  | 'none';
 
 export type OptionField = Exclude<keyof QuantizeOptions, 'ftype'>;
 
@@ -44,6 +50,12 @@ export interface QuantizeOptionRow {
   readonly help: string;
   /** the key in a preset link; undefined: the option is not part of a preset */
   readonly link?: string;
+  /**
+   * For a file a preset names but does not carry: the link key of its SHA-256 (hex), so the app can ask
+   * for that very file. Not a llama-quantize flag: the preset field is `<field>Sha256` (fileHashField),
+   * one hash per file name, and command lines never show it.
+   */
+  readonly linkSha256?: string;
   readonly editor: OptionEditor;
   /** the app's label and the muted hint beside it */
   readonly label: string;
@@ -74,19 +86,20 @@ export const QUANTIZE_OPTION_TABLE: readonly QuantizeOptionRow[] = Object.freeze
   {
     // a preset names the file (the app asks for it); the matrix itself is never part of a link
     field: 'imatrixFile', flag: '--imatrix', kind: 'file', repeatable: false, metavar: 'FILE',
-    help: 'importance matrix for the quantizer: the GGUF imatrix llama-imatrix writes, or a legacy .dat', link: 'imatrix', editor: 'none',
+    help: 'importance matrix for the quantizer: the GGUF imatrix llama-imatrix writes, or a legacy .dat', link: 'imatrix', linkSha256: 'imatrix-sha256', editor: 'none',
     label: 'Importance matrix', needsQuantizerPass: true,
   },
   {
     field: 'includeWeights', flag: '--include-weights', kind: 'tensor-name', repeatable: true, metavar: 'NAME',
-    help: 'use the importance matrix only for tensors whose name contains NAME (repeatable)', editor: 'none',
-    label: 'Include weights', needsQuantizerPass: false,
+    help: 'use the importance matrix only for tensors whose name contains NAME (repeatable)', link: 'include-weights',
+    editor: 'imatrix-weight-rows', label: 'Include weights', hint: 'use the importance matrix only for tensors whose name contains one of these',
+    needsQuantizerPass: false,
   },
   {
     field: 'excludeWeights', flag: '--exclude-weights', kind: 'tensor-name', repeatable: true, metavar: 'NAME',
     help: 'do not use the importance matrix for tensors whose name contains NAME (repeatable;\n' +
-      'not with --include-weights)', editor: 'none',
-    label: 'Exclude weights', needsQuantizerPass: false,
+      'not with --include-weights)', link: 'exclude-weights', editor: 'imatrix-weight-rows',
+    label: 'Exclude weights', hint: 'no importance weights for tensors whose name contains one of these', needsQuantizerPass: false,
   },
   {
     field: 'outputTensorType', flag: '--output-tensor-type', kind: 'ggml-type', repeatable: false, metavar: 'T',
@@ -107,7 +120,10 @@ export const QUANTIZE_OPTION_TABLE: readonly QuantizeOptionRow[] = Object.freeze
   {
     field: 'tensorTypeFiles', flag: '--tensor-type-file', kind: 'file', repeatable: true, metavar: 'FILE',
     help: 'REGEX=T entries separated by spaces or newlines, read as if each were a --tensor-type here (repeatable)',
-    editor: 'none', label: 'Tensor type files', needsQuantizerPass: true,
+    // like --imatrix, a preset names each file and its hash; the app asks for the file, whose entries it never carries
+    link: 'tensor-type-file', linkSha256: 'tensor-type-file-sha256', editor: 'tensor-type-files',
+    label: 'Tensor type files', hint: '--tensor-type-file: REGEX=TYPE entries separated by spaces or newlines, after the rows above',
+    needsQuantizerPass: true,
   },
   {
     field: 'pruneLayers', flag: '--prune-layers', kind: 'layer-list', repeatable: false, metavar: 'L0,L1,…',
@@ -146,6 +162,11 @@ export const QUANTIZE_OPTION_TABLE: readonly QuantizeOptionRow[] = Object.freeze
 
 /** The rows a preset carries (those with a link key), in table order. */
 export const PRESET_OPTION_ROWS: readonly QuantizeOptionRow[] = QUANTIZE_OPTION_TABLE.filter((r) => r.link !== undefined);
+
+/** The preset (and JSON) field holding the SHA-256 of the files a file row names. */
+export function fileHashField(row: QuantizeOptionRow): string {
+  return `${row.field}Sha256`;
+}
 
 export function optionRow(field: OptionField): QuantizeOptionRow {
   const row = QUANTIZE_OPTION_TABLE.find((r) => r.field === field);
