@@ -26,7 +26,7 @@ export type OptionKind =
   | 'split-tensors';
 
 /** How the app's Advanced panel edits the option ('none': the app does not offer it). */
-export type OptionEditor = 'checkbox' | 'type-select' | 'tensor-type-rows' | 'kv-rows' | 'none';
+export type OptionEditor = 'checkbox' | 'type-select' | 'tensor-type-rows' | 'kv-rows' | 'layer-list-text' | 'none';
 
 export type OptionField = Exclude<keyof QuantizeOptions, 'ftype'>;
 
@@ -111,8 +111,8 @@ export const QUANTIZE_OPTION_TABLE: readonly QuantizeOptionRow[] = Object.freeze
   },
   {
     field: 'pruneLayers', flag: '--prune-layers', kind: 'layer-list', repeatable: false, metavar: 'L0,L1,…',
-    help: 'drop these blocks (layer numbers, comma-separated); later blocks are renumbered', editor: 'none',
-    label: 'Prune layers', needsQuantizerPass: true,
+    help: 'drop these blocks (layer numbers, comma-separated); later blocks are renumbered', link: 'prune-layers',
+    editor: 'layer-list-text', label: 'Prune layers', hint: '--prune-layers L0,L1,…, blocks to drop', needsQuantizerPass: true,
   },
   {
     field: 'keepSplit', flag: '--keep-split', kind: 'flag', repeatable: false,
