@@ -1,6 +1,6 @@
 // Layer importance in Debian's Chromium against the production build: measure the shared model's blocks on
 // the bundled text (the figures `quantsmith layer-importance` prints for the same chunks, whose evaluator the
-// oracle tests hold to llama.cpp's own states), pick the two least influential blocks in the chart and its
+// oracle tests hold to llama.cpp's own states) after a cancelled one, pick the two least influential blocks in the chart and its
 // table, see the Advanced panel's text say so (and refuse a block past the last), quantize to Q4_K_M: the
 // file equals llama.cpp's with the same prune list; then Check quality accepts the pruned output beside its
 // source. axe finds no serious violations.
@@ -47,9 +47,17 @@ test('pick the least influential blocks in the chart, quantize: the bytes llama.
   await panel.getByText("Measure each block's influence").click();
   await panel.getByRole('button', { name: 'Use the bundled text' }).click();
   await panel.getByTestId('layers-text-info').waitFor({ timeout: 30_000 });
+  // cancelled mid-way: no figures, and the next measurement runs
+  await panel.getByTestId('layers-chunks').fill('64');
+  await panel.getByTestId('layers-start').click();
+  await panel.getByTestId('layers-progress').filter({ hasText: /block \d\/4 .* left|estimating/ }).waitFor({ timeout: 60_000 });
+  await panel.getByRole('button', { name: 'Cancel', exact: true }).click();
+  await panel.getByTestId('layers-cancelled').waitFor({ timeout: 30_000 });
+  assert.equal(await panel.getByTestId('layer-table').count(), 0);
   await panel.getByTestId('layers-chunks').fill(String(CHUNKS));
   await panel.getByTestId('layers-start').click();
   await panel.getByTestId('layer-table').waitFor({ timeout: 120_000 });
+  assert.equal(await panel.getByTestId('layers-cancelled').count(), 0);
 
   const shown = (await panel.getByTestId('layer-influence').allTextContents()).map((s) => s.trim());
   assert.deepEqual(shown, cli.layers.map((b) => b.influence.toFixed(6)), "the CLI's figures");
