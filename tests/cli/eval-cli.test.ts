@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI_BIN, SHARED_F16_GGUF, SHARED_MODEL_DIR, scratchDir } from '../helpers/paths.ts';
 import { STANDARD_SYNTHETIC_SPECS, writeSyntheticModel } from '../fixtures/synthetic-models.ts';
@@ -137,4 +137,41 @@ test('an interrupted imatrix run (Ctrl-C) exits 130 and leaves no file', async (
   assert.equal(await exited, 130, stderr);
   assert.match(stderr, /interrupted; no output was written/);
   assert.deepEqual(readdirSync(work), []);
+});
+
+test('layer-importance: the ranking and one summary line; --output-format json and -o REPORT; mistakes refused', async () => {
+  const r = cli('layer-importance', SHARED_F16_GGUF, '-f', HELDOUT, '-c', '256', '--chunks', '2', '--threads', '2');
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.equal(lines.length, 6, r.stdout);
+  assert.match(lines[0], /^rank\s+block\s+influence/);
+  const ranked = lines.slice(1, 5).map((l) => /^\s+(\d)\s+blk\.(\d)\s+(\d\.\d{6})$/.exec(l)!);
+  assert.ok(ranked.every(Boolean), r.stdout);
+  assert.deepEqual(ranked.map((m) => Number(m[1])), [1, 2, 3, 4]);
+  const values = ranked.map((m) => Number(m[3]));
+  assert.deepEqual([...values].sort((a, b) => a - b), values, 'least influential first');
+  assert.match(lines[5], new RegExp(`^pydoc-llama-5m-F16\\.gguf: 4 blocks, PPL = \\d+\\.\\d{4} over 2 chunks of 256 tokens in .*least influential blk\\.${ranked[0][2]} .*--prune-layers ${ranked[0][2]}$`));
+
+  const j = cli('layer-importance', '-m', SHARED_F16_GGUF, '-f', HELDOUT, '-c', '256', '--chunks', '2', '--output-format', 'json');
+  assert.equal(j.status, 0, j.stderr);
+  const report = JSON.parse(j.stdout);
+  assert.deepEqual(report.layers.map((b: { rank: number }) => b.rank).sort(), [1, 2, 3, 4]);
+  assert.deepEqual(report.layers.map((b: { influence: number }) => b.influence.toFixed(6)).sort(), values.map((v) => v.toFixed(6)).sort());
+  const work = join(dir, 'layers');
+  mkdirSync(work, { recursive: true });
+  const o = cli('layer-importance', SHARED_F16_GGUF, '-f', HELDOUT, '-c', '256', '--chunks', '2', '--output-format', 'json', '-o', join(work, 'layers.json'));
+  assert.equal(o.status, 0, o.stderr);
+  assert.match(o.stdout.trim(), /^pydoc-llama-5m-F16\.gguf: 4 blocks, .*\(report: .*layers\.json\)$/);
+  assert.deepEqual(JSON.parse(readFileSync(join(work, 'layers.json'), 'utf8')).layers, report.layers);
+  assert.deepEqual(readdirSync(work), ['layers.json']);
+
+  for (const [args, reason] of [
+    [['layer-importance', '-f', HELDOUT], /layer-importance needs one model/],
+    [['layer-importance', SHARED_F16_GGUF, '-f', HELDOUT, '--output-format', 'gguf'], /--output-format must be text or json/],
+  ] as const) {
+    const bad = cli(...args);
+    assert.equal(bad.status, 2, bad.stderr);
+    assert.match(bad.stderr, reason);
+  }
+  assertOneLineError(cli('layer-importance', SHARED_F16_GGUF, '-f', SHARED_F16_GGUF), /is not a text file: it holds a NUL byte/);
 });

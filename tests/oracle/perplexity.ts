@@ -72,6 +72,19 @@ const batchFree = llama.func('void llama_batch_free(llama_batch batch)');
 const decode = llama.func('int32 llama_decode(void *ctx, llama_batch batch)');
 const getLogits = llama.func('void *llama_get_logits(void *ctx)');
 const getLogitsIth = llama.func('void *llama_get_logits_ith(void *ctx, int32 i)');
+// the context's evaluation callback (ggml_backend_sched_eval_callback) and what it needs to read a tensor
+const EvalCallback = koffi.proto('bool quantsmith_eval_cb(void *tensor, bool ask, void *user_data)');
+const tensorName = oracleNative.ggmlBase.func('const char *ggml_get_name(const void *tensor)');
+const tensorElements = oracleNative.ggmlBase.func('int64 ggml_nelements(const void *tensor)');
+const tensorRowCount = oracleNative.ggmlBase.func('int64 ggml_nrows(const void *tensor)');
+const tensorDataF32 = oracleNative.ggmlBase.func('void *ggml_get_data_f32(const void *tensor)');
+
+/** Asked for each graph tensor by name; a tensor it wants is handed over (F32, rows × ne0) once computed. */
+export interface TensorWatcher {
+  wants(name: string): boolean;
+  seen(name: string, data: Float32Array, ne0: number, rows: number): void;
+}
+
 const vocabBos = llama.func('int32 llama_vocab_bos(const void *vocab)');
 const vocabAddBos = llama.func('bool llama_vocab_get_add_bos(const void *vocab)');
 const vocabAddEos = llama.func('bool llama_vocab_get_add_eos(const void *vocab)');
@@ -139,7 +152,7 @@ export function oracleTokenizeFile(modelPath: string, textPath: string): Int32Ar
  * The logits llama.cpp computes for one sequence (positions 0..n-1, a fresh context, llama-perplexity's
  * context defaults): llama_decode then llama_get_logits_ith for every position, n × n_vocab.
  */
-export function oracleLogits(modelPath: string, tokens: Int32Array, threads = 1): Float32Array {
+export function oracleLogits(modelPath: string, tokens: Int32Array, threads = 1, watch?: TensorWatcher): Float32Array {
   oracleQuietLogs();
   ensureBackends();
   const modelParams = modelDefaultParams() as Record<string, unknown>;
@@ -148,6 +161,7 @@ export function oracleLogits(modelPath: string, tokens: Int32Array, threads = 1)
   if (!model) throw new Error(`llama.cpp could not load ${modelPath}`);
   let ctx: unknown = null;
   let batch: Record<string, unknown> | null = null;
+  let callback: unknown = null;
   try {
     const nVocab = vocabNTokens(modelGetVocab(model)) as number;
     const n = tokens.length;
@@ -159,6 +173,17 @@ export function oracleLogits(modelPath: string, tokens: Int32Array, threads = 1)
     cparams.n_threads = threads;
     cparams.n_threads_batch = threads;
     cparams.swa_full = false;
+    if (watch) {
+      callback = koffi.register((t: unknown, ask: boolean) => {
+        const name = tensorName(t) as string;
+        if (ask) return watch.wants(name);
+        const n = Number(tensorElements(t));
+        const rows = Number(tensorRowCount(t));
+        watch.seen(name, new Float32Array(koffi.view(tensorDataF32(t), n * 4)).slice(), n / rows, rows);
+        return true;
+      }, koffi.pointer(EvalCallback));
+      cparams.cb_eval = callback;
+    }
     ctx = initFromModel(model, cparams);
     if (!ctx) throw new Error(`llama.cpp could not create a context for ${modelPath}`);
     batch = batchInit(n, 0, 1) as Record<string, unknown>;
@@ -183,6 +208,7 @@ export function oracleLogits(modelPath: string, tokens: Int32Array, threads = 1)
   } finally {
     if (batch) batchFree(batch);
     if (ctx) freeContext(ctx);
+    if (callback) koffi.unregister(callback as never);
     modelFree(model);
   }
 }

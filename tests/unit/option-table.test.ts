@@ -25,7 +25,7 @@ test('every row is in the usage text and parsed by the CLI', () => {
 test('every preset row survives the link and reaches the command line', () => {
   for (const row of PRESET_OPTION_ROWS) {
     const raw = row.kind === 'flag' ? true : row.kind === 'tensor-type' ? [{ pattern: 'attn_v', type: 'q8_0' }]
-      : row.repeatable ? [sample[row.kind]] : sample[row.kind];
+      : row.kind === 'layer-list' ? [0, 1] : row.repeatable ? [sample[row.kind]] : sample[row.kind];
     const preset = { ...DEFAULT_PRESET, [row.field]: raw } as Preset;
     const link = encodePresetLink(preset);
     assert.ok(link.includes(row.link!), link);

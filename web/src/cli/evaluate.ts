@@ -8,6 +8,7 @@ import type { ModelSource } from '../core/engine/model-source.ts';
 import { getNumber } from '../core/formats/gguf/metadata.ts';
 import { decodeEvalText, tokenizeEvalText } from '../core/eval/eval-text.ts';
 import { kldFigures, perplexityFigure } from '../core/eval/eval-figures.ts';
+import { layerRankingLines, layerReportJson, layerSummaryLine, type LayerReport } from '../core/eval/layer-report.ts';
 import { checkModels, runEvaluation, type EvalMode, type EvalModel, type EvalProgress } from '../core/eval/eval-run.ts';
 import { encodeImatrix } from '../core/imatrix/write-imatrix.ts';
 import type { ImportanceMatrix } from '../core/imatrix/imatrix.ts';
@@ -72,7 +73,7 @@ export async function evalCommand(args: EvalArgs, out: (line: string) => void, i
     let result;
     try {
       result = await runEvaluation(models, tokens, {
-        nCtx, maxChunks: args.chunks, workers: group.workers, mode, signal: interrupted, onProgress: (p) => bar.update(p),
+        nCtx, maxChunks: args.chunks, workers: group.workers, mode, influence: args.command === 'layer-importance', signal: interrupted, onProgress: (p) => bar.update(p),
       });
     } catch (e) {
       if (interrupted.aborted) throw new CancelledError();
@@ -87,7 +88,7 @@ export async function evalCommand(args: EvalArgs, out: (line: string) => void, i
 
     if (mode.kind === 'imatrix') {
       const matrix: ImportanceMatrix = {
-        format: args.outputFormat,
+        format: args.outputFormat as ImportanceMatrix['format'],
         datasets: [args.text],
         chunkCount: result.nChunks,
         chunkSize: nCtx,
@@ -102,6 +103,29 @@ export async function evalCommand(args: EvalArgs, out: (line: string) => void, i
         throw e;
       }
       out(`${args.output}: importance matrix of ${matrix.entries.length} weights (${args.outputFormat}) from ${runInfo}`);
+      return;
+    }
+    if (args.command === 'layer-importance') {
+      const report: LayerReport = {
+        model: models[0].label, textName: basename(args.text), nCtx, chunks: result.nChunks,
+        ppl: perplexityFigure(result.scores, 0).ppl, layers: result.layers!,
+      };
+      const body = args.outputFormat === 'json' ? layerReportJson(report) : `${layerRankingLines(report).join('\n')}\n`;
+      if (output) {
+        const sink = await createNodeFileSink(output);
+        try {
+          await sink.write(new TextEncoder().encode(body));
+          await sink.commit();
+        } catch (e) {
+          await sink.abort();
+          throw e;
+        }
+      } else {
+        out(body.trimEnd());
+        // JSON on standard output stays parseable: no summary line after it
+        if (args.outputFormat === 'json') return;
+      }
+      out(layerSummaryLine(report, runInfo) + (output ? ` (report: ${args.output})` : ''));
       return;
     }
     if (mode.kind === 'perplexity') {

@@ -4,6 +4,7 @@
 import { QuantsmithError } from '../../core/errors.ts';
 import { parseFtype } from '../../core/quant/ftypes.ts';
 import { fileHashField, PRESET_OPTION_ROWS, type OptionField, type QuantizeOptionRow } from '../../core/quant/option-table.ts';
+import { parsePruneText } from '../plan/prune-layers-text.ts';
 import {
   parseGgmlTypeName,
   parseKvOverrideOption,
@@ -38,6 +39,8 @@ export interface Preset {
   readonly tensorTypeFiles: readonly string[];
   /** their SHA-256s, one per name, in the same order */
   readonly tensorTypeFilesSha256: readonly string[];
+  /** --prune-layers: blocks to drop, ascending without repeats; undefined for none */
+  readonly pruneLayers?: readonly number[];
 }
 
 const PRESET_ROWS = PRESET_OPTION_ROWS;
@@ -121,6 +124,9 @@ export function checkPreset(raw: UncheckedPreset, naming: FieldNaming = 'link'):
         }
         if (row.linkSha256 !== undefined) checkFileHashes(row, preset, raw, naming, problems);
         break;
+      case 'layer-list':
+        preset[row.field] = checkLayerList(value, what, problems);
+        break;
     }
   }
   if (problems.length > 0) throw new PresetError(problems);
@@ -187,6 +193,20 @@ function checkFileHashes(row: QuantizeOptionRow, preset: Record<string, unknown>
 }
 
 type Attempt = <T>(fn: () => T) => T | undefined;
+
+/** "1,3" (a link) or [1, 3] (JSON, the page): block numbers, kept ascending without repeats; none is undefined. */
+function checkLayerList(value: unknown, what: string, problems: string[]): number[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  let layers: number[];
+  if (typeof value === 'string') {
+    const read = parsePruneText(value);
+    if ('error' in read) return void problems.push(`${what}: ${read.error}`);
+    layers = read.layers;
+  } else if (Array.isArray(value) && value.every((v) => Number.isSafeInteger(v) && v >= 0 && v < 2 ** 31)) {
+    layers = [...new Set(value as number[])].sort((a, b) => a - b);
+  } else return void problems.push(`${what}: expected block numbers, e.g. 1,3`);
+  return layers.length > 0 ? layers : undefined;
+}
 
 function checkFlag(value: unknown, what: string, problems: string[]): boolean {
   if (value === undefined) return false;

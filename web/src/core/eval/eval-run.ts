@@ -9,13 +9,15 @@ import { tensorRows } from '../engine/model-source.ts';
 import { blockTensorNames, incompatibility, llamaConfig, type LlamaConfig } from './llama-config.ts';
 import type { ChunkScores, EvalChunk, EvalJob, HeadTensors, ImatrixPartial } from './eval-service.ts';
 import type { TensorBytes } from './tensor-bytes.ts';
+import { layerImportance, type BlockInfluencePart, type LayerImportance } from './block-influence.ts';
 
 /** An evaluator worker seen from the driver (a comlink proxy, or the service itself wrapped in promises). */
 export interface EvalWorker {
   begin(job: EvalJob): Promise<void>;
   /** Tensor bytes handed over are the worker's (they may be transferred away). */
   embed(model: number, tokenEmbd: TensorBytes): Promise<void>;
-  block(model: number, layer: number, tensors: TensorBytes[]): Promise<void>;
+  /** With the job's influenceFrom, model 0's blocks answer their Block Influence part. */
+  block(model: number, layer: number, tensors: TensorBytes[]): Promise<BlockInfluencePart | undefined>;
   score(heads: HeadTensors[], first: number, compare: boolean): Promise<ChunkScores[]>;
   imatrix(outputNorm?: TensorBytes): Promise<ImatrixPartial[]>;
   end(): Promise<void>;
@@ -42,6 +44,8 @@ export interface EvalRunOptions {
   readonly maxChunks?: number;
   readonly workers: readonly EvalWorker[];
   readonly mode: EvalMode;
+  /** also measure model 0's layer importance, in the same pass (not with an imatrix run) */
+  readonly influence?: boolean;
   readonly onProgress?: (p: EvalProgress) => void;
   readonly signal?: AbortSignal;
 }
@@ -54,6 +58,8 @@ export interface EvalRunResult {
   readonly scores: readonly ChunkScores[];
   /** imatrix runs: per weight, sums over every worker's tokens */
   readonly imatrix?: readonly ImatrixPartial[];
+  /** with `influence`: model 0's blocks in layer order, each with its Block Influence and rank */
+  readonly layers?: readonly LayerImportance[];
 }
 
 export interface EvalModel {
@@ -118,7 +124,9 @@ export async function runEvaluation(models: readonly EvalModel[], tokens: Int32A
     return t;
   };
   const evalModels = imatrix ? 1 : models.length;
-  const total = evalModels * (c0.nLayer + 1) + 1;
+  const influence = Boolean(opts.influence) && !imatrix;
+  const depth = Math.max(...configs.slice(0, evalModels).map((c) => c.nLayer));
+  const total = configs.slice(0, evalModels).reduce((n, c) => n + c.nLayer + 1, 0) + 1;
   let done = 0;
   const step = (what: string) => {
     if (opts.signal?.aborted) throw new CancelledError();
@@ -127,7 +135,8 @@ export async function runEvaluation(models: readonly EvalModel[], tokens: Int32A
   const all = <T>(f: (w: EvalWorker, i: number) => Promise<T>): Promise<T[]> => Promise.all(workers.map(f));
 
   step('starting');
-  await all((w, i) => w.begin({ configs: configs.slice(0, evalModels), chunks: chunks.filter((_, c) => c % W === i), imatrix }));
+  const influenceFrom = influence ? opts.nCtx >> 1 : undefined;
+  await all((w, i) => w.begin({ configs: configs.slice(0, evalModels), chunks: chunks.filter((_, c) => c % W === i), imatrix, influenceFrom }));
   for (let m = 0; m < evalModels; m++) {
     step(`embeddings of ${models[m].label}`);
     const te = await readTensor(tensor(m, 'token_embd.weight'));
@@ -135,9 +144,11 @@ export async function runEvaluation(models: readonly EvalModel[], tokens: Int32A
     await all((w, i) => w.embed(m, copies[i][0]));
     done++;
   }
-  // Block b of the next model is read while the workers apply the current one.
+  // Block b of the next model is read while the workers apply the current one. A pruned output has fewer
+  // blocks than its source; it stops sooner.
   const plan: { m: number; layer: number }[] = [];
-  for (let layer = 0; layer < c0.nLayer; layer++) for (let m = 0; m < evalModels; m++) plan.push({ m, layer });
+  for (let layer = 0; layer < depth; layer++) for (let m = 0; m < evalModels; m++) if (layer < configs[m].nLayer) plan.push({ m, layer });
+  const parts: BlockInfluencePart[] = [];
   const readBlock = (p: { m: number; layer: number }): Promise<TensorBytes[]> => {
     const names = blockTensorNames(p.layer, (n) => byName[p.m].has(n));
     return Promise.all(names.map((n) => readTensor(tensor(p.m, n))));
@@ -145,12 +156,13 @@ export async function runEvaluation(models: readonly EvalModel[], tokens: Int32A
   let next = plan.length ? readBlock(plan[0]) : undefined;
   for (let k = 0; k < plan.length; k++) {
     const p = plan[k];
-    step(`block ${p.layer + 1}/${c0.nLayer} of ${models[p.m].label}`);
+    step(`block ${p.layer + 1}/${configs[p.m].nLayer} of ${models[p.m].label}`);
     const tensors = await next!;
     next = k + 1 < plan.length ? readBlock(plan[k + 1]) : undefined;
     next?.catch(() => {}); // surfaced when awaited
     const copies = copiesFor(tensors, W);
-    await all((w, i) => w.block(p.m, p.layer, copies[i]));
+    const answers = await all((w, i) => w.block(p.m, p.layer, copies[i]));
+    for (const a of answers) if (a) parts.push(a);
     done++;
   }
 
@@ -179,7 +191,8 @@ export async function runEvaluation(models: readonly EvalModel[], tokens: Int32A
   await all((w) => w.end());
   done = total;
   opts.onProgress?.({ done, total, what: 'done' });
-  return { configs, nChunks: chunks.length, nCtx: opts.nCtx, scores, imatrix: partials };
+  const layers = influence ? layerImportance(parts, c0.nLayer) : undefined;
+  return { configs, nChunks: chunks.length, nCtx: opts.nCtx, scores, imatrix: partials, layers };
 }
 
 /** Adds the workers' sums weight by weight, keeping the first worker's order of weights. */

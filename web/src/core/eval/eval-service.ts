@@ -2,6 +2,7 @@
 // being evaluated, and advances them one block at a time as the blocks' weights arrive. The same code runs
 // in a Web Worker, a Node worker thread, or in-process (tests); eval-run.ts drives a group of them.
 import type { EvalBackend } from './backend.ts';
+import { influenceSum, type BlockInfluencePart } from './block-influence.ts';
 import type { LlamaConfig } from './llama-config.ts';
 import { rmsNorm } from './llama-ops.ts';
 import { applyBlock, embed, loadBlock, logits, releaseBlock, RopeCache, type MatmulInputObserver } from './llama-forward.ts';
@@ -22,6 +23,8 @@ export interface EvalJob {
   readonly chunks: readonly EvalChunk[];
   /** accumulate llama-imatrix's statistics of model 0 */
   readonly imatrix?: boolean;
+  /** set: measure model 0's Block Influence (block-influence.ts) on positions ≥ this of each chunk */
+  readonly influenceFrom?: number;
 }
 
 /** A model's head: output_norm.weight and the output projection (output.weight, or token_embd.weight when tied). */
@@ -56,7 +59,8 @@ export interface ImatrixPartial {
 export interface EvalService {
   begin(job: EvalJob): void;
   embed(model: number, tokenEmbd: TensorBytes): void;
-  block(model: number, layer: number, tensors: readonly TensorBytes[]): void;
+  /** Applies one block to every chunk; with influenceFrom, model 0's blocks return their influence part. */
+  block(model: number, layer: number, tensors: readonly TensorBytes[]): BlockInfluencePart | undefined;
   /** Logits of the positions ≥ first of every chunk, scored (the next token) for each model. */
   score(heads: readonly HeadTensors[], first: number, compare: boolean): ChunkScores[];
   /** With an imatrix job: the statistics so far; `outputNorm` adds output.weight's input (--process-output). */
@@ -123,7 +127,21 @@ export function createEvalService(backend: EvalBackend): EvalService {
       const block = loadBlock(backend, layer, tensors.filter((t) => !isFactor(t)));
       try {
         const observe = j.imatrix && model === 0 ? observer : undefined;
-        j.chunks.forEach((chunk, i) => applyBlock(backend, c, block, ropes[model]!, states[model][i], chunk.tokens.length, observe));
+        const from = model === 0 ? j.influenceFrom : undefined;
+        let sum = 0;
+        let count = 0;
+        j.chunks.forEach((chunk, i) => {
+          const n = chunk.tokens.length;
+          const x = states[model][i];
+          // the scored rows' input, kept while the block changes the states in place
+          const input = from === undefined ? undefined : x.slice(from * c.nEmbd, (n - 1) * c.nEmbd);
+          applyBlock(backend, c, block, ropes[model]!, x, n, observe);
+          if (input) {
+            sum += influenceSum(input, x.subarray(from! * c.nEmbd), c.nEmbd, 0, n - 1 - from!);
+            count += n - 1 - from!;
+          }
+        });
+        return from === undefined ? undefined : { layer, sum, count };
       } finally {
         releaseBlock(backend, block);
       }

@@ -227,7 +227,10 @@ function swaLayer(model: HasMetadata, arch: string, defaultPattern: number, i: n
 export function incompatibility(a: LlamaConfig, b: LlamaConfig): string | undefined {
   if (a.arch !== b.arch) return `architecture '${b.arch}' differs from '${a.arch}'`;
   if (a.nVocab !== b.nVocab) return `vocabulary of ${b.nVocab} tokens differs from ${a.nVocab}`;
-  const keys = [['nLayer', 'block count'], ['nEmbd', 'embedding length'], ['nHead', 'head count'], ['nHeadKv', 'KV head count'],
+  // A pruned output (--prune-layers) has fewer blocks than its source and is compared like any output: a
+  // KL divergence compares vocabularies, not depth. More blocks than the source cannot be a pruning of it.
+  if (b.nLayer > a.nLayer) return `block count ${b.nLayer} is more than the source's ${a.nLayer}`;
+  const keys = [['nEmbd', 'embedding length'], ['nHead', 'head count'], ['nHeadKv', 'KV head count'],
     ['headDim', 'head size'], ['nFf', 'feed-forward length']] as const;
   for (const [k, words] of keys) if (a[k] !== b[k]) return `${words} ${b[k]} differs from ${a[k]}`;
   if (a.bosToken !== b.bosToken || a.addBos !== b.addBos) return 'the BOS token settings differ';

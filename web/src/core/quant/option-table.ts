@@ -32,6 +32,8 @@ export type OptionEditor =
   | 'imatrix-weight-rows'
   /** files the user opens; the app reads each as llama-quantize does and shows what it adds */
   | 'tensor-type-files'
+  /** L0,L1,… typed as text, checked against the model's block count */
+  | 'layer-list-text'
   | 'none';
 
 export type OptionField = Exclude<keyof QuantizeOptions, 'ftype'>;
@@ -127,8 +129,8 @@ export const QUANTIZE_OPTION_TABLE: readonly QuantizeOptionRow[] = Object.freeze
   },
   {
     field: 'pruneLayers', flag: '--prune-layers', kind: 'layer-list', repeatable: false, metavar: 'L0,L1,…',
-    help: 'drop these blocks (layer numbers, comma-separated); later blocks are renumbered', editor: 'none',
-    label: 'Prune layers', needsQuantizerPass: true,
+    help: 'drop these blocks (layer numbers, comma-separated); later blocks are renumbered', link: 'prune-layers',
+    editor: 'layer-list-text', label: 'Prune layers', hint: '--prune-layers L0,L1,…, blocks to drop', needsQuantizerPass: true,
   },
   {
     field: 'keepSplit', flag: '--keep-split', kind: 'flag', repeatable: false,

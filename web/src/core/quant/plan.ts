@@ -300,9 +300,10 @@ function importanceFor(model: PlanInput, options: QuantizeOptions): QuantizeWeig
 /**
  * A tensor's weights as llama.cpp looks them up: none when the file has no entry for it; an entry of
  * another length than ne0 × experts is refused (llama.cpp skips token_embd's, which never matches).
+ * Under --prune-layers the entry is the source block's (remap_imatrix maps the output name back).
  */
-function tensorImportance(imatrix: QuantizeWeights, t: PlanInputTensor): Float32Array | undefined {
-  const values = imatrix.byTensor.get(t.name);
+function tensorImportance(imatrix: QuantizeWeights, t: PlanInputTensor & { readonly sourceName: string }): Float32Array | undefined {
+  const values = imatrix.byTensor.get(t.sourceName);
   if (!values) return undefined;
   const expected = t.shape[0] * (t.shape[2] ?? 1);
   if (values.length === expected) return values;
