@@ -1,9 +1,12 @@
 // Default output file names, llama.cpp's convention: model-F16.gguf → model-Q4_K_M.gguf.
 import { outputSplitPrefix, splitShardName } from '../../core/formats/gguf/split-names.ts';
 
-/** The model's base name: the file name without .gguf and without a trailing float type (-F16, .bf16, _f32). */
+/**
+ * The model's base name: the file name without .gguf, without a split input's shard number
+ * (-00001-of-00003) and without a trailing float type (-F16, .bf16, _f32).
+ */
 export function modelBaseName(sourceName: string): string {
-  const stem = sourceName.replace(/\.gguf$/i, '');
+  const stem = sourceName.replace(/\.gguf$/i, '').replace(/-\d{5,}-of-\d{5,}$/, '');
   const base = stem.replace(/[-_.](f16|bf16|f32|fp16|fp32)$/i, '');
   return base || stem || 'model';
 }
