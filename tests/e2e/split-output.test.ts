@@ -7,12 +7,15 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { oracleQuantizeFile, oracleQuietLogs } from '../oracle/llama-cpp.ts';
 import { CLI_BIN, SHARED_F16_GGUF } from '../helpers/paths.ts';
 import { splitShardName } from '../../web/src/core/formats/gguf/split-names.ts';
+import { readGgufHeader } from '../../web/src/core/formats/gguf/reader.ts';
+import { computeGgufLayout, encodeGgufHeader } from '../../web/src/core/formats/gguf/writer.ts';
+import { openNodeFile } from '../../web/src/io/node-file.ts';
 import {
   buildApp, describeViolations, launchBrowser, pickersIntoOpfs, readOpfsFolder, scratch, seriousA11yViolations, serve,
   type StaticServer,
@@ -211,6 +214,48 @@ test('a split input from the Hub kept split (llama-quantize --keep-split\'s shar
   for (const [name, bytes] of expected) assert.ok(card.includes(name) && card.includes(sha256(bytes)), `the card lists ${name}`);
   const violations = await seriousA11yViolations(page);
   assert.deepEqual(violations, [], describeViolations(violations));
+  await page.close();
+});
+
+/**
+ * The shared model with an output.weight of 120M rows (61 GB as F16) as a sparse file: only its header is
+ * written, which is all a plan reads, so the machine never holds the 61 GB.
+ */
+async function writeHugeSparseModel(path: string): Promise<void> {
+  const src = await openNodeFile(SHARED_F16_GGUF);
+  const h = await readGgufHeader(src).finally(() => src.close?.());
+  const tensors = h.tensors.map((t) => ({ name: t.name, type: t.type, shape: t.name === 'output.weight' ? [t.shape[0], 120_000_000] : t.shape }));
+  const layout = computeGgufLayout({ metadata: h.metadata, tensors });
+  const fd = openSync(path, 'w');
+  try {
+    writeSync(fd, encodeGgufHeader(layout));
+    ftruncateSync(fd, layout.fileSize);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+test('a type planned over the Hub\'s 50 GB per-file limit is flagged before the run, and Split at 49G makes it publishable', { timeout: 90_000 }, async () => {
+  const huge = join(work, 'huge-F16.gguf');
+  await writeHugeSparseModel(huge);
+  const page = await openApp('huge');
+  await page.getByTestId('model-file-input').setInputFiles(huge);
+  await page.getByRole('heading', { level: 2, name: /Pydoc Llama 5m/ }).waitFor({ timeout: 30_000 });
+  const notice = page.getByTestId('hub-size-notice');
+  assert.equal(await notice.count(), 0, 'Q4_K_M (25 GB) is within the limit');
+  await page.getByLabel('F16', { exact: true }).check();
+  await notice.waitFor();
+  assert.match((await notice.textContent()) ?? '', /The Hub takes files of at most 50(\.0)? GB: F16 \(61\.\d GB\) would have to be split to publish\. Split at 49G \(--split-max-size 49G\)/);
+  const violations = await seriousA11yViolations(page);
+  assert.deepEqual(violations, [], describeViolations(violations));
+  await notice.getByRole('button', { name: 'Split at 49G' }).click();
+  await notice.waitFor({ state: 'detached' });
+  assert.match(page.url(), /split-max-size=49G/);
+  // the editor shows the split it was given
+  if (!(await page.getByRole('radio', { name: 'Split by size' }).isVisible())) await page.getByText('Advanced options', { exact: true }).click();
+  assert.equal(await page.getByRole('radio', { name: 'Split by size' }).isChecked(), true);
+  assert.equal(await page.locator('#split-size').inputValue(), '49');
+  assert.equal(await page.locator('#split-unit').inputValue(), 'G');
   await page.close();
 });
 
