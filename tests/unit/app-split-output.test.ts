@@ -243,3 +243,44 @@ test('the model card lists every shard of a split output with its size and SHA-2
   }
   assert.match(card, /llama-gguf-split --split --split-max-tensors 1 m-Q8_0\.gguf m-Q8_0/);
 });
+
+// ---- the folder's files when the last shard cannot be committed ----------------------------------------
+
+test('a shard whose commit fails takes the shards committed before it away again (files this run created)', async () => {
+  const { folderFileSink } = await import('../../web/src/io/browser-sinks.ts');
+  const { shardedSink } = await import('../../web/src/core/engine/sharded-sink.ts');
+  const entries = new Map<string, string>([['keep.gguf', 'theirs']]);
+  const dir = {
+    async getFileHandle(name: string, o?: { create?: boolean }) {
+      if (!entries.has(name)) {
+        if (!o?.create) throw new DOMException('no', 'NotFoundError');
+        entries.set(name, '');
+      }
+      return {
+        name,
+        async createWritable() {
+          let staged = '';
+          return {
+            write: async (d: Uint8Array) => void (staged += String.fromCharCode(...d)),
+            close: async () => {
+              if (name.startsWith('m-Q8_0-00003')) throw new DOMException('the disk is full', 'QuotaExceededError');
+              entries.set(name, staged);
+            },
+            abort: async () => {},
+          };
+        },
+      };
+    },
+    async removeEntry(name: string) {
+      entries.delete(name);
+    },
+  } as unknown as FileSystemDirectoryHandle;
+  const names = [1, 2, 3].map((i) => `m-Q8_0-0000${i}-of-00003.gguf`);
+  const files = await Promise.all(names.map((n) => folderFileSink(dir, n)));
+  const sink = shardedSink([2, 2, 2], files);
+  await sink.write(bytesOf(6, 65));
+  await assert.rejects(sink.commit(), /disk is full/);
+  assert.equal(entries.get(names[0]), 'AB', 'the first shard was committed');
+  await sink.abort(); // what the engine does when a commit fails
+  assert.deepEqual([...entries.keys()], ['keep.gguf'], 'no shard left under its name');
+});
