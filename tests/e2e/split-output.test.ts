@@ -217,6 +217,33 @@ test('a split input from the Hub kept split (llama-quantize --keep-split\'s shar
   await page.close();
 });
 
+test('without the File System Access API, from a preset link: each shard is staged and downloaded under its name', { timeout: 120_000 }, async () => {
+  const page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  // as in Firefox and Safari: no pickers (this page-level script runs after the context's)
+  await page.addInitScript(`delete window.showOpenFilePicker; delete window.showSaveFilePicker; delete window.showDirectoryPicker;`);
+  await page.goto(`${server.url}#type=Q8_0&split-max-tensors=20`);
+  await page.getByTestId('model-file-input').setInputFiles(SHARED_F16_GGUF);
+  await page.getByRole('heading', { level: 2, name: /Pydoc Llama 5m/ }).waitFor({ timeout: 20_000 });
+  assert.equal(await page.getByRole('radio', { name: 'Split by tensor count' }).isChecked(), true, 'the link set the editor');
+  assert.equal(await page.locator('#split-tensors').inputValue(), '20');
+  const downloads: Map<string, Buffer> = new Map();
+  const got = new Promise<void>((resolve) => {
+    page.on('download', async (d) => {
+      const path = join(work, `dl-${d.suggestedFilename()}`);
+      await d.saveAs(path);
+      downloads.set(d.suggestedFilename(), readFileSync(path));
+      if (downloads.size === byCount.size) resolve();
+    });
+  });
+  await page.getByRole('button', { name: 'Quantize', exact: true }).click();
+  await got;
+  assertSameFiles(downloads, byCount, 'downloaded shards');
+  await page.getByRole('heading', { name: /^Done in/ }).waitFor();
+  assert.equal(await page.getByTestId('shards-Q8_0').getByRole('button', { name: /^Download .* again$/ }).count(), 2);
+  await page.close();
+});
+
 /**
  * The shared model with an output.weight of 120M rows (61 GB as F16) as a sparse file: only its header is
  * written, which is all a plan reads, so the machine never holds the 61 GB.
