@@ -48,6 +48,7 @@ test('output names follow llama.cpp: the float suffix gives way to the type', ()
   assert.equal(outputFileName('Model.BF16.GGUF', 'Q8_0'), 'Model-Q8_0.gguf');
   assert.equal(outputFileName('tiny.gguf', 'Q8_0'), 'tiny-Q8_0.gguf');
   assert.equal(modelBaseName('f16.gguf'), 'f16');
+  assert.equal(outputFileName('pydoc-llama-5m-F16-00001-of-00002.gguf', 'Q8_0'), 'pydoc-llama-5m-Q8_0.gguf', 'a split input names its output without the shard number');
 });
 
 test('for a Hugging Face folder, llama.cpp needs its converter first', () => {

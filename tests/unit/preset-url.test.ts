@@ -17,7 +17,9 @@ const everything: Preset = {
     { pattern: 'blk\\.(0|1)\\.attn_v\\.weight', type: 'q8_0' },
     { pattern: 'ffn_down[+&#% ]\\d+', type: 'f16' },
   ],
+  keepSplit: true,
   kvOverrides: ['general.name=str:my model & co #1', 'llama.context_length=int:1024', 'x.flag=bool:true'],
+  splitMaxSize: '100M',
 };
 
 function decoded(fragment: string): Preset {

@@ -19,7 +19,16 @@ export async function openModelFile(file: Blob, name: string): Promise<ModelSour
 }
 
 export type TypePlan =
-  | { readonly ok: true; readonly size: number; readonly bitsPerWeight: number; readonly plan: QuantPlan }
+  | {
+      readonly ok: true;
+      readonly size: number;
+      readonly bitsPerWeight: number;
+      readonly plan: QuantPlan;
+      /** the size of each file the output is written as (one unless split) */
+      readonly fileSizes: readonly number[];
+      /** true: the files are named NAME-00001-of-0000N.gguf (a split output, even of one shard) */
+      readonly namedAsShards: boolean;
+    }
   | { readonly ok: false; readonly reason: string };
 
 /**
@@ -36,7 +45,10 @@ export function planType(source: ModelSource, preset: Preset, ftype: string, bes
       bytes += t.outputBytes;
       weights += t.shape.reduce((a, b) => a * b, 1);
     }
-    return { ok: true, size: planned.size, bitsPerWeight: weights > 0 ? (bytes * 8) / weights : 0, plan: planned.plan };
+    return {
+      ok: true, size: planned.size, bitsPerWeight: weights > 0 ? (bytes * 8) / weights : 0, plan: planned.plan,
+      fileSizes: planned.shards.map((s) => s.layout.fileSize), namedAsShards: planned.namedAsShards,
+    };
   } catch (err) {
     return { ok: false, reason: err instanceof Error ? err.message : String(err) };
   }

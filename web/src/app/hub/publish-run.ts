@@ -8,6 +8,8 @@ import { llamaCppCommands } from '../run/command-lines.ts';
 import { modelCardQuality } from '../quality/quality-session.ts';
 import type { RunState } from '../run/run-state.ts';
 import type { HubOrigin } from './hub-session.ts';
+import { HUB_MAX_FILE_BYTES } from '../../core/hub/hub-file-limit.ts';
+import { publishRefusal } from './hub-size.ts';
 
 export const APP_WRITE_TOKEN_HINT = 'paste a token with write access in the token field';
 
@@ -25,28 +27,36 @@ export function publishCard(run: Extract<RunState, { kind: 'done' }>, origin: Hu
     repo,
     baseModel: origin && { repo: origin.repo, commit: origin.commit, endpoint: origin.endpoint },
     sourceName: run.modelName,
-    files: run.outputs.map((o) => ({
-      path: o.fileName,
+    // a split output: a row per shard (llama.cpp is given the first; it finds the others by name)
+    files: run.outputs.flatMap((o) => (o.split ? o.split.shards : [o]).map((f) => ({
+      path: f.fileName,
       type: o.type,
-      size: o.size,
-      sha256: o.sha256,
-      llamaCpp: llamaCppCommands(run.modelName, o.fileName, o.type, run.preset, run.hfOuttype),
+      size: f.size,
+      sha256: f.sha256,
+      llamaCpp: llamaCppCommands(run.modelName, o.split?.outputName ?? o.fileName, o.type, run.preset, run.hfOuttype),
       quality: run.quality && modelCardQuality(run.quality, o.fileName),
-    })),
+    }))),
   });
 }
 
-export async function publishRun(run: Extract<RunState, { kind: 'done' }>, origin: HubOrigin | undefined, req: PublishRequest): Promise<PublishResult> {
+/**
+ * Uploads every file of the run (each shard of a split output) in one commit. An output with a file over
+ * the Hub's per-file limit (`limit`, the Hub's unless a test gives a small one) is refused before any request.
+ */
+export async function publishRun(run: Extract<RunState, { kind: 'done' }>, origin: HubOrigin | undefined, req: PublishRequest, limit = HUB_MAX_FILE_BYTES): Promise<PublishResult> {
+  const refusal = publishRefusal(run.outputs, limit);
+  if (refusal) throw new QuantsmithError(refusal);
+  const files = run.outputs.flatMap((o) => (o.split ? o.split.shards : [o]));
   const items = await Promise.all(
-    run.outputs.map(async (o) => {
-      if (!o.readBack) throw new QuantsmithError(`${o.fileName} cannot be read back from where it was saved`);
-      return { path: o.fileName, content: await o.readBack() };
+    files.map(async (f) => {
+      if (!f.readBack) throw new QuantsmithError(`${f.fileName} cannot be read back from where it was saved`);
+      return { path: f.fileName, content: await f.readBack() };
     }),
   );
   const endpoint = normalizeEndpoint(req.endpoint);
   return publishToHub(req.repo.trim(), items, publishCard(run, origin, req.repo.trim()), { endpoint, token: req.token, tokenHint: APP_WRITE_TOKEN_HINT, signal: req.signal }, {
     private: req.private,
-    title: `Add ${run.outputs.map((o) => o.fileName).join(', ')} (Quantsmith)`,
+    title: `Add ${run.outputs.map((o) => (o.split ? `${o.split.outputName.replace(/\.gguf$/, '')} (${o.split.shards.length} shards)` : o.fileName)).join(', ')} (Quantsmith)`,
     onProgress: req.onProgress,
   });
 }

@@ -8,6 +8,8 @@ import { parsePruneText } from '../plan/prune-layers-text.ts';
 import {
   parseGgmlTypeName,
   parseKvOverrideOption,
+  parseSplitSizeOption,
+  parseSplitTensorsOption,
   parseTensorTypeOption,
   type QuantizeOptions,
   type TensorTypeOverride,
@@ -41,6 +43,12 @@ export interface Preset {
   readonly tensorTypeFilesSha256: readonly string[];
   /** --prune-layers: blocks to drop, ascending without repeats; undefined for none */
   readonly pruneLayers?: readonly number[];
+  /** --keep-split: the output in the split input's shards */
+  readonly keepSplit?: boolean;
+  /** --split-max-size as written, canonical ("100M", "49G"); the engine gets bytes */
+  readonly splitMaxSize?: string;
+  /** --split-max-tensors as written, canonical ("20") */
+  readonly splitMaxTensors?: string;
 }
 
 const PRESET_ROWS = PRESET_OPTION_ROWS;
@@ -127,6 +135,12 @@ export function checkPreset(raw: UncheckedPreset, naming: FieldNaming = 'link'):
       case 'layer-list':
         preset[row.field] = checkLayerList(value, what, problems);
         break;
+      case 'split-size':
+        preset[row.field] = checkSplitValue(value, what, 'N followed by M or G', problems, attempt, (t) => canonicalSplitSize(t));
+        break;
+      case 'split-tensors':
+        preset[row.field] = checkSplitValue(value, what, 'a whole number', problems, attempt, (t) => String(parseSplitTensorsOption(t)));
+        break;
     }
   }
   if (problems.length > 0) throw new PresetError(problems);
@@ -139,7 +153,11 @@ export function toQuantizeOptions(preset: Preset, ftype: string): QuantizeOption
   const values = preset as unknown as Record<string, unknown>;
   for (const row of PRESET_ROWS) {
     const value = values[row.field];
-    options[row.field] = row.kind === 'kv-override' ? (value as string[]).map(parseKvOverrideOption) : value;
+    options[row.field] = row.kind === 'kv-override' ? (value as string[]).map(parseKvOverrideOption)
+      : value === undefined ? undefined
+      : row.kind === 'split-size' ? parseSplitSizeOption(value as string)
+      : row.kind === 'split-tensors' ? parseSplitTensorsOption(value as string)
+      : value;
   }
   return options as unknown as QuantizeOptions;
 }
@@ -206,6 +224,19 @@ function checkLayerList(value: unknown, what: string, problems: string[]): numbe
     layers = [...new Set(value as number[])].sort((a, b) => a - b);
   } else return void problems.push(`${what}: expected block numbers, e.g. 1,3`);
   return layers.length > 0 ? layers : undefined;
+}
+
+/** "100M" for " 100M" or "0100M": the number gguf-split reads, then its unit. */
+function canonicalSplitSize(text: string): string {
+  const bytes = parseSplitSizeOption(text);
+  return text.trim().endsWith('G') ? `${bytes / 1e9}G` : `${bytes / 1e6}M`;
+}
+
+/** A split value: text (or, from JSON, a number of tensors), checked as gguf-split checks it, in canonical form. */
+function checkSplitValue(value: unknown, what: string, expected: string, problems: string[], attempt: Attempt, canonical: (text: string) => string): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string' && typeof value !== 'number') return void problems.push(`${what}: expected ${expected}`);
+  return attempt(() => canonical(String(value)));
 }
 
 function checkFlag(value: unknown, what: string, problems: string[]): boolean {

@@ -2,14 +2,19 @@
 // output (both take one type per run). Arguments are quoted for a POSIX shell.
 import { PRESET_OPTION_ROWS } from '../../core/quant/option-table.ts';
 import { shellQuote } from '../../core/shell-quote.ts';
+import { outputSplitPrefix } from '../../core/formats/gguf/split-names.ts';
 import { optionValueText, presetValues, type Preset } from '../presets/preset.ts';
 
 export { shellQuote };
 
+/** Rows that are llama-gguf-split's (--split), not llama-quantize's: llama.cpp splits in a second step. */
+const isGgufSplitRow = (kind: string) => kind === 'split-size' || kind === 'split-tensors';
+
 /** The preset's options as llama-quantize's arguments, in its order (the option table's). */
-function optionWords(p: Preset): string[] {
+function optionWords(p: Preset, only: 'all' | 'quantize' | 'gguf-split' = 'all'): string[] {
   const words: string[] = [];
   for (const row of PRESET_OPTION_ROWS) {
+    if (only !== 'all' && isGgufSplitRow(row.kind) !== (only === 'gguf-split')) continue;
     for (const v of presetValues(p, row)) words.push(...(row.kind === 'flag' ? [row.flag] : [row.flag, optionValueText(row, v)]));
   }
   return words;
@@ -19,8 +24,15 @@ export function quantsmithCommand(input: string, output: string, type: string, p
   return ['npx', 'quantsmith', 'quantize', input, '-o', output, '-t', type, ...optionWords(p)].map(shellQuote).join(' ');
 }
 
+/**
+ * llama-quantize's command; with a split output, followed by the llama-gguf-split --split that cuts its
+ * file into OUTPUT's stem-00001-of-0000N.gguf (`output` is the name the shards are named after).
+ */
 export function llamaQuantizeCommand(input: string, output: string, type: string, p: Preset): string {
-  return ['llama-quantize', ...optionWords(p), input, output, type].map(shellQuote).join(' ');
+  const quantize = ['llama-quantize', ...optionWords(p, 'quantize'), input, output, type].map(shellQuote).join(' ');
+  const split = optionWords(p, 'gguf-split');
+  if (split.length === 0) return quantize;
+  return `${quantize}\n${['llama-gguf-split', '--split', ...split, output, outputSplitPrefix(output)].map(shellQuote).join(' ')}`;
 }
 
 export type FloatOuttype = 'f32' | 'f16' | 'bf16';

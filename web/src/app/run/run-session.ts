@@ -14,12 +14,15 @@ import type { ChosenTensorTypeFile } from '../model/tensor-type-file-session.ts'
 import type { TypeOutlook } from '../plan/type-plans.ts';
 import type { Preset } from '../presets/preset.ts';
 import type { FloatOuttype } from './command-lines.ts';
-import { hashingSink } from './hashing-sink.ts';
+import { outputSplitPrefix, splitPrefixOf, splitShardName } from '../../core/formats/gguf/split-names.ts';
+import { shardedSink } from '../../core/engine/sharded-sink.ts';
+import type { ByteSink } from '../../core/byte-source.ts';
+import { hashingSink, type HashingSink } from './hashing-sink.ts';
 import { workerSha256, type StreamHasher } from './stream-hasher.ts';
 import { guardLeaving } from './leave-guard.ts';
-import { decideOutputNames, type ConflictChoice } from './output-conflicts.ts';
+import { decideOutputFiles, type ConflictChoice, type WantedOutput } from './output-conflicts.ts';
 import { outputFileName } from './output-names.ts';
-import type { RunOutput, RunState } from './run-state.ts';
+import type { FinishedOutput, RunOutput, RunState } from './run-state.ts';
 
 export interface RunRequest {
   readonly source: ModelSource;
@@ -59,19 +62,44 @@ const errorText = (err: unknown) => (err instanceof Error ? err.message : String
 export async function runOutputs(req: RunRequest, deps: RunDeps, abort: AbortController): Promise<FinishedRun | undefined> {
   const { source, fileName, preset } = req;
   const types = [...preset.types];
+  // a split output is several files, named as llama.cpp names shards; the folder question covers every one
+  const wanted: WantedOutput[] = types.map((t) => {
+    const plan = req.plans.get(t);
+    return { name: outputFileName(fileName, t), shards: plan?.ok && plan.namedAsShards ? plan.fileSizes.length : undefined };
+  });
+  const fileSizes = types.map((t) => {
+    const plan = req.plans.get(t);
+    return plan?.ok ? plan.fileSizes : [0];
+  });
+  const counts = wanted.map((w) => w.shards ?? 1);
   let chosen: ChosenOutput[];
   try {
-    chosen = await deps.chooseOutputs(types.map((t) => outputFileName(fileName, t)), (wanted, existing) =>
-      decideOutputNames(wanted, existing, deps.askAboutClash),
-    );
+    chosen = await deps.chooseOutputs(wanted.flatMap((w) => outputFileNamesOf(w)), async (_, existing) => {
+      const files = await decideOutputFiles(wanted, existing, deps.askAboutClash);
+      return files && files.flat();
+    });
   } catch (err) {
     if (!isPickerDismissed(err)) deps.show({ kind: 'failed', modelName: fileName, message: errorText(err) });
     return undefined;
   }
-  const sinks = chosen.map((c) => hashingSink(c.sink, (deps.hasher ?? workerSha256)()));
-  const outputs: RunOutput[] = chosen.map((c, k) => {
+  const fileSinks = chosen.map((c) => hashingSink(c.sink, (deps.hasher ?? workerSha256)()));
+  const groups = groupBy(counts, chosen.map((c, i) => ({ chosen: c, sink: fileSinks[i] })));
+  const sinks: ByteSink[] = groups.map((g, k) =>
+    g.length === 1 ? g[0].sink : shardedSink(fileSizes[k], g.map((f) => f.sink)),
+  );
+  const outputs: RunOutput[] = groups.map((g, k) => {
     const plan = req.plans.get(types[k]);
-    return { type: types[k], fileName: c.fileName, location: c.location, plannedSize: plan?.ok ? plan.size : 0, download: c.download, readBack: c.readBack };
+    const first = g[0].chosen;
+    const base = { type: types[k], fileName: first.fileName, location: first.location, plannedSize: plan?.ok ? plan.size : 0 };
+    if (wanted[k].shards === undefined) return { ...base, download: first.download, readBack: first.readBack };
+    return {
+      ...base,
+      location: g.length === 1 ? first.location : `${g.length} files: ${first.location} …`,
+      split: {
+        outputName: splitOutputName(first.fileName, g.length),
+        shards: g.map((f, i) => ({ fileName: f.chosen.fileName, location: f.chosen.location, plannedSize: fileSizes[k][i] ?? 0, download: f.chosen.download, readBack: f.chosen.readBack })),
+      },
+    };
   });
   // leaving mid-run: ask first; if the page goes anyway, drop the outputs (no file left under a final name)
   const guard = guardLeaving(deps.page, () => {
@@ -102,16 +130,16 @@ export async function runOutputs(req: RunRequest, deps: RunDeps, abort: AbortCon
       kind: 'done',
       modelName: fileName,
       sourceSize: source.sizeBytes,
-      outputs: outputs.map((o, k) => ({ ...o, size: result.outputs[k].size, sha256: sinks[k].sha256Hex(), plan: result.outputs[k].plan })),
+      outputs: outputs.map((o, k) => finished(o, groups[k].map((f) => f.sink), result.outputs[k].size, result.outputs[k].plan)),
       seconds: result.seconds,
       preset,
       hfOuttype: req.hfOuttype,
     };
     deps.show(done);
-    deps.announce(`Done: ${done.outputs.map((o) => o.fileName).join(', ')} written.`);
+    deps.announce(`Done: ${done.outputs.flatMap((o) => o.split ? o.split.shards.map((f) => f.fileName) : [o.fileName]).join(', ')} written.`);
     return done;
   } catch (err) {
-    if (!jobStarted) await Promise.allSettled(sinks.map((s) => s.abort()));
+    if (!jobStarted) await Promise.allSettled(fileSinks.map((s) => s.abort()));
     if (err instanceof CancelledError || abort.signal.aborted) {
       deps.show({ kind: 'cancelled', modelName: fileName });
       deps.announce('Cancelled. No output file was saved.');
@@ -123,4 +151,28 @@ export async function runOutputs(req: RunRequest, deps: RunDeps, abort: AbortCon
   } finally {
     guard.release();
   }
+}
+
+function outputFileNamesOf(w: WantedOutput): string[] {
+  return w.shards === undefined ? [w.name] : Array.from({ length: w.shards }, (_, i) => splitShardName(outputSplitPrefix(w.name), i, w.shards!));
+}
+
+/** `items` cut into consecutive groups of the given sizes. */
+function groupBy<T>(counts: readonly number[], items: readonly T[]): T[][] {
+  let at = 0;
+  return counts.map((n) => items.slice(at, (at += n)));
+}
+
+/** The name a split output's shards are named after: "m-Q8_0 (1)-00001-of-00003.gguf" → "m-Q8_0 (1).gguf". */
+function splitOutputName(firstShard: string, count: number): string {
+  return `${splitPrefixOf(firstShard, 0, count) ?? firstShard.replace(/\.gguf$/, '')}.gguf`;
+}
+
+/** A committed output with each file's size and SHA-256. */
+function finished(o: RunOutput, files: readonly HashingSink[], size: number, plan: FinishedOutput['plan']): FinishedOutput {
+  const sha256 = files[0].sha256Hex();
+  const { split, ...single } = o;
+  if (!split) return { ...single, size, sha256, plan };
+  const shards = split.shards.map((f, i) => ({ ...f, size: f.plannedSize, sha256: files[i].sha256Hex() }));
+  return { ...single, size, sha256, plan, split: { outputName: split.outputName, shards } };
 }

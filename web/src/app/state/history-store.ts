@@ -7,8 +7,20 @@ export interface HistoryOutput {
   readonly type: string;
   readonly fileName: string;
   readonly size: number;
-  /** hex SHA-256 of the output file */
+  /** hex SHA-256 of the output file (a split output's: its first shard's) */
   readonly sha256: string;
+  /** a split output's files, in order, each with its size and SHA-256 */
+  readonly shards?: readonly { readonly fileName: string; readonly size: number; readonly sha256: string }[];
+}
+
+type FinishedLike = Omit<HistoryOutput, 'shards'> & { readonly split?: { readonly shards: readonly { readonly fileName: string; readonly size: number; readonly sha256: string }[] } };
+
+/** What the history keeps of a run's outputs (no handles, no functions). */
+export function historyOutputs(outputs: readonly FinishedLike[]): HistoryOutput[] {
+  return outputs.map((o) => ({
+    type: o.type, fileName: o.fileName, size: o.size, sha256: o.sha256,
+    ...(o.split ? { shards: o.split.shards.map((f) => ({ fileName: f.fileName, size: f.size, sha256: f.sha256 })) } : {}),
+  }));
 }
 
 /** A file the run read beside the model (the importance matrix), as a preset names it. */

@@ -34,6 +34,8 @@ export type OptionEditor =
   | 'tensor-type-files'
   /** L0,L1,… typed as text, checked against the model's block count */
   | 'layer-list-text'
+  /** the split-output editor: one file, split by size or by tensor count; keep-split only for a split input */
+  | 'split-output'
   | 'none';
 
 export type OptionField = Exclude<keyof QuantizeOptions, 'ftype'>;
@@ -134,8 +136,8 @@ export const QUANTIZE_OPTION_TABLE: readonly QuantizeOptionRow[] = Object.freeze
   },
   {
     field: 'keepSplit', flag: '--keep-split', kind: 'flag', repeatable: false,
-    help: 'write the output in the same shards as a split input (NAME-00001-of-0000N.gguf)', editor: 'none',
-    label: 'Keep split', needsQuantizerPass: true,
+    help: 'write the output in the same shards as a split input (NAME-00001-of-0000N.gguf)', link: 'keep-split',
+    editor: 'split-output', label: 'Keep split', hint: "the input's shards, as llama-quantize --keep-split writes them", needsQuantizerPass: true,
   },
   {
     field: 'kvOverrides', flag: '--override-kv', kind: 'kv-override', repeatable: true, metavar: 'KEY=TYPE:VALUE',
@@ -152,13 +154,13 @@ export const QUANTIZE_OPTION_TABLE: readonly QuantizeOptionRow[] = Object.freeze
   // not llama-quantize's: the files llama-gguf-split --split would make of its output
   {
     field: 'splitMaxSize', flag: '--split-max-size', kind: 'split-size', repeatable: false, metavar: 'N(M|G)',
-    help: "split the output as llama-gguf-split --split does: shards of at most N megabytes\n(10^6) or gigabytes (10^9) of tensor data, named PATH's stem-00001-of-0000N.gguf", editor: 'none',
-    label: 'Split max size', needsQuantizerPass: false,
+    help: "split the output as llama-gguf-split --split does: shards of at most N megabytes\n(10^6) or gigabytes (10^9) of tensor data, named PATH's stem-00001-of-0000N.gguf", link: 'split-max-size',
+    editor: 'split-output', label: 'Split by size', hint: 'at most N megabytes (M) or gigabytes (G) of tensor data per file', needsQuantizerPass: false,
   },
   {
     field: 'splitMaxTensors', flag: '--split-max-tensors', kind: 'split-tensors', repeatable: false, metavar: 'N',
-    help: 'split the output as llama-gguf-split --split does: at most N tensors per shard', editor: 'none',
-    label: 'Split max tensors', needsQuantizerPass: false,
+    help: 'split the output as llama-gguf-split --split does: at most N tensors per shard', link: 'split-max-tensors',
+    editor: 'split-output', label: 'Split by tensor count', hint: 'at most N tensors per file', needsQuantizerPass: false,
   },
 ] satisfies QuantizeOptionRow[]);
 
