@@ -104,6 +104,7 @@ test('Split by size: the page writes the CLI\'s shards under llama-gguf-split\'s
   await chooseQ8Split(page, 'Split by size', '2M');
   assert.equal(await page.getByRole('radio', { name: 'Keep split' }).count(), 0, 'keep-split is offered only for a split input');
   assert.match(page.url(), /split-max-size=2M/, 'the link carries the option');
+  assert.match((await page.getByTestId('plan-Q8_0').locator('h3').textContent()) ?? '', /^Q8_0 5\.67 MB in 4 files$/, 'the plan says how many files');
   const violations = await seriousA11yViolations(page);
   assert.deepEqual(violations, [], describeViolations(violations));
   await quantize(page);

@@ -284,3 +284,20 @@ test('a shard whose commit fails takes the shards committed before it away again
   await sink.abort(); // what the engine does when a commit fails
   assert.deepEqual([...entries.keys()], ['keep.gguf'], 'no shard left under its name');
 });
+
+test('a shard\'s hash worker starts with its first byte and finishes with its last', async () => {
+  const { shardHasher } = await import('../../web/src/app/run/shard-hasher.ts');
+  const log: string[] = [];
+  const make = () => {
+    log.push('start');
+    return boundedHasher(inThreadSha256(), () => void log.push('end'));
+  };
+  const h = shardHasher(make, 5);
+  assert.deepEqual(log, [], 'no worker before the shard\'s first byte');
+  await h.update(bytesOf(3, 0));
+  assert.deepEqual(log, ['start']);
+  await h.update(bytesOf(2, 3));
+  await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(log, ['start', 'end'], 'finished as soon as the shard is complete');
+  assert.equal(await h.digest(), sha([0, 1, 2, 3, 4]));
+});

@@ -1,5 +1,6 @@
 // One run from the page: ask where the outputs go (and about names already taken there), guard the page
-// against leaving, run the job with progress, and end in done, cancelled or failed. The browser's pickers,
+// against leaving, run the job with progress, and end in done, cancelled or failed. A split output is one
+// file per shard, named as llama.cpp names them, each hashed as it is written and all committed together. The browser's pickers,
 // pool and engine come in as dependencies, so the whole sequence is unit-tested with fakes.
 import type { JobProgress } from '../../core/engine/api.ts';
 import type { ModelSource } from '../../core/engine/model-source.ts';
@@ -14,14 +15,15 @@ import type { ChosenTensorTypeFile } from '../model/tensor-type-file-session.ts'
 import type { TypeOutlook } from '../plan/type-plans.ts';
 import type { Preset } from '../presets/preset.ts';
 import type { FloatOuttype } from './command-lines.ts';
-import { outputSplitPrefix, splitPrefixOf, splitShardName } from '../../core/formats/gguf/split-names.ts';
+import { splitPrefixOf } from '../../core/formats/gguf/split-names.ts';
 import { shardedSink } from '../../core/engine/sharded-sink.ts';
 import type { ByteSink } from '../../core/byte-source.ts';
 import { hashingSink, type HashingSink } from './hashing-sink.ts';
 import { workerSha256, type StreamHasher } from './stream-hasher.ts';
+import { shardHasher } from './shard-hasher.ts';
 import { guardLeaving } from './leave-guard.ts';
 import { decideOutputFiles, type ConflictChoice, type WantedOutput } from './output-conflicts.ts';
-import { outputFileName } from './output-names.ts';
+import { outputFileName, outputFileNames } from './output-names.ts';
 import type { FinishedOutput, RunOutput, RunState } from './run-state.ts';
 
 export interface RunRequest {
@@ -74,7 +76,7 @@ export async function runOutputs(req: RunRequest, deps: RunDeps, abort: AbortCon
   const counts = wanted.map((w) => w.shards ?? 1);
   let chosen: ChosenOutput[];
   try {
-    chosen = await deps.chooseOutputs(wanted.flatMap((w) => outputFileNamesOf(w)), async (_, existing) => {
+    chosen = await deps.chooseOutputs(wanted.flatMap((w) => outputFileNames(w.name, w.shards)), async (_, existing) => {
       const files = await decideOutputFiles(wanted, existing, deps.askAboutClash);
       return files && files.flat();
     });
@@ -82,7 +84,12 @@ export async function runOutputs(req: RunRequest, deps: RunDeps, abort: AbortCon
     if (!isPickerDismissed(err)) deps.show({ kind: 'failed', modelName: fileName, message: errorText(err) });
     return undefined;
   }
-  const fileSinks = chosen.map((c) => hashingSink(c.sink, (deps.hasher ?? workerSha256)()));
+  const makeHasher = deps.hasher ?? workerSha256;
+  const shardSizes = wanted.flatMap((w, k): (number | undefined)[] => (w.shards === undefined ? [undefined] : [...fileSizes[k]]));
+  const fileSinks = chosen.map((c, i) => {
+    const size = shardSizes[i];
+    return hashingSink(c.sink, size === undefined ? makeHasher() : shardHasher(makeHasher, size));
+  });
   const groups = groupBy(counts, chosen.map((c, i) => ({ chosen: c, sink: fileSinks[i] })));
   const sinks: ByteSink[] = groups.map((g, k) =>
     g.length === 1 ? g[0].sink : shardedSink(fileSizes[k], g.map((f) => f.sink)),
@@ -151,10 +158,6 @@ export async function runOutputs(req: RunRequest, deps: RunDeps, abort: AbortCon
   } finally {
     guard.release();
   }
-}
-
-function outputFileNamesOf(w: WantedOutput): string[] {
-  return w.shards === undefined ? [w.name] : Array.from({ length: w.shards }, (_, i) => splitShardName(outputSplitPrefix(w.name), i, w.shards!));
 }
 
 /** `items` cut into consecutive groups of the given sizes. */
