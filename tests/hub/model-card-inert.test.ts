@@ -21,9 +21,9 @@ function cardOf(input: Partial<CardInput> = {}): string {
   return buildModelCard({
     repo: 'me/<i onclick="alert(5)">model-GGUF',
     sourceName: HOSTILE_SOURCE,
-    files: [
-      { path: HOSTILE_FILE, type: 'Q8_0', size: 1234, sha256: SHA, quality: HOSTILE_QUALITY, llamaCpp: HOSTILE_COMMAND },
-      { path: 'plain-Q4_K_M.gguf', type: 'Q4_K_M', size: 99, sha256: SHA, llamaCpp: 'llama-quantize in.gguf plain-Q4_K_M.gguf Q4_K_M' },
+    outputs: [
+      { type: 'Q8_0', files: [{ path: HOSTILE_FILE, size: 1234, sha256: SHA }], quality: HOSTILE_QUALITY, llamaCpp: HOSTILE_COMMAND },
+      { type: 'Q4_K_M', files: [{ path: 'plain-Q4_K_M.gguf', size: 99, sha256: SHA }], llamaCpp: 'llama-quantize in.gguf plain-Q4_K_M.gguf Q4_K_M' },
     ],
     ...input,
   });
@@ -100,7 +100,7 @@ test('ordinary names read as before', () => {
   const card = buildModelCard({
     repo: 'me/model-GGUF',
     sourceName: 'model-F16.gguf',
-    files: [{ path: 'model-Q8_0.gguf', type: 'Q8_0', size: 10, sha256: SHA, llamaCpp: 'llama-quantize model-F16.gguf model-Q8_0.gguf Q8_0' }],
+    outputs: [{ type: 'Q8_0', files: [{ path: 'model-Q8_0.gguf', size: 10, sha256: SHA }], llamaCpp: 'llama-quantize model-F16.gguf model-Q8_0.gguf Q8_0' }],
   });
   assert.equal(md.parse(body(card), {}).find((t) => t.type === 'inline')?.content, 'model\\-GGUF', 'the title');
   assert.match(md.render(body(card)), /<h1>model-GGUF<\/h1>/);

@@ -28,7 +28,11 @@ test('a new repository gets one commit holding every file and the card, byte for
     repo: 'me/model-GGUF',
     baseModel: { repo: 'org/model', commit: 'a'.repeat(40), endpoint: hub.url },
     sourceName: 'model',
-    files: await Promise.all(items.map(async (i) => ({ path: i.path, type: i.path.slice(6, -5), size: i.content.size, sha256: createHash('sha256').update(await bytesOf(i.content)).digest('hex'), llamaCpp: `llama-quantize model-F16.gguf ${i.path} ${i.path.slice(6, -5)}` }))),
+    outputs: await Promise.all(items.map(async (i) => ({
+      type: i.path.slice(6, -5),
+      files: [{ path: i.path, size: i.content.size, sha256: createHash('sha256').update(await bytesOf(i.content)).digest('hex') }],
+      llamaCpp: `llama-quantize model-F16.gguf ${i.path} ${i.path.slice(6, -5)}`,
+    }))),
   });
   const phases: string[] = [];
   const r = await publishToHub('me/model-GGUF', items, card, access(), { title: 'Add GGUF files', private: true, onProgress: (p) => phases.push(p.phase) });

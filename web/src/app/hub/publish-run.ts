@@ -27,15 +27,13 @@ export function publishCard(run: Extract<RunState, { kind: 'done' }>, origin: Hu
     repo,
     baseModel: origin && { repo: origin.repo, commit: origin.commit, endpoint: origin.endpoint },
     sourceName: run.modelName,
-    // a split output: a row per shard (llama.cpp is given the first; it finds the others by name)
-    files: run.outputs.flatMap((o) => (o.split ? o.split.shards : [o]).map((f) => ({
-      path: f.fileName,
+    // a split output is one type with its shards (llama.cpp is given the first; it finds the others by name)
+    outputs: run.outputs.map((o) => ({
       type: o.type,
-      size: f.size,
-      sha256: f.sha256,
-      llamaCpp: llamaCppCommands(run.modelName, o.split?.outputName ?? o.fileName, o.type, run.preset, run.hfOuttype),
+      files: (o.split ? o.split.shards : [o]).map((f) => ({ path: f.fileName, size: f.size, sha256: f.sha256 })),
       quality: run.quality && modelCardQuality(run.quality, o.fileName),
-    }))),
+      llamaCpp: llamaCppCommands(run.modelName, o.split?.outputName ?? o.fileName, o.type, run.preset, run.hfOuttype),
+    })),
   });
 }
 

@@ -28,19 +28,7 @@ export interface CardOutput {
   readonly llamaCpp: string;
 }
 
-/** A one-file output in the card's first form (kept for callers that publish unsplit outputs). */
-export interface CardFile {
-  readonly path: string;
-  /** llama-quantize's name of the type: Q4_K_M, Q8_0, F16 … */
-  readonly type: string;
-  readonly size: number;
-  readonly sha256: string;
-  /** e.g. "perplexity 21.3 (F16: 20.9)", where the evaluator measured it */
-  readonly quality?: string;
-  /** the llama.cpp command lines that make this file from the source */
-  readonly llamaCpp: string;
-}
-
+/** What the card describes: where the outputs came from and each output's files. */
 export interface CardInput {
   /** the repository being published to, "me/model-GGUF" */
   readonly repo: string;
@@ -48,12 +36,9 @@ export interface CardInput {
   readonly baseModel?: { readonly repo: string; readonly commit?: string; readonly endpoint: string };
   /** the source's name when it was a local file or folder */
   readonly sourceName: string;
-  readonly outputs?: readonly CardOutput[];
-  /** one-file outputs, listed before `outputs` */
-  readonly files?: readonly CardFile[];
+  /** each output: one file, or the shards of a split one in order */
+  readonly outputs: readonly CardOutput[];
 }
-
-const asOutput = (f: CardFile): CardOutput => ({ type: f.type, files: [{ path: f.path, size: f.size, sha256: f.sha256 }], quality: f.quality, llamaCpp: f.llamaCpp });
 
 /** The name a split output goes by (its shards' common prefix), or its only file's path. */
 export function outputLabel(o: CardOutput): string {
@@ -81,7 +66,7 @@ export function buildModelCard(input: CardInput): string {
   const from = input.baseModel
     ? `[${markdownText(input.baseModel.repo)}](${urlTarget(`${input.baseModel.endpoint}/${input.baseModel.repo}`)})${input.baseModel.commit ? ` at commit ${markdownCode(input.baseModel.commit.slice(0, 12))}` : ''}`
     : markdownCode(input.sourceName);
-  const outputs = [...(input.files ?? []).map(asOutput), ...(input.outputs ?? [])];
+  const outputs = input.outputs;
   const quality = outputs.some((o) => o.quality);
   const header = quality ? '| File | Type | Size | SHA-256 | Quality |\n| --- | --- | --- | --- | --- |' : '| File | Type | Size | SHA-256 |\n| --- | --- | --- | --- |';
   const qualityCell = (q: string | undefined) => (quality ? ` ${markdownText(q ?? '–')} |` : '');
