@@ -358,13 +358,14 @@ if (profile) {
 // ---- report -------------------------------------------------------------------------------------------
 const header = [
   small
-    ? `Quantsmith benchmark, QUICK CHECK (--model=small): a ${(sourceBytes / 1e6).toFixed(0)} MB llama-shaped F16 model (${baseSpec.nLayer} layers; 2x = ${BENCH_MODELS.smallDouble.nLayer} layers), random weights — figures are not comparable with the 1.1B run`
+    ? `Quantsmith benchmark, QUICK CHECK (--model=small): llama-shaped F16 model of ${(sourceBytes / 1e6).toFixed(1)} MB (${baseSpec.nLayer} layers; 2x = ${BENCH_MODELS.smallDouble.nLayer} layers), random weights — figures are not comparable with the 1.1B run`
     : `Quantsmith benchmark: TinyLlama-1.1B-shaped F16 model (${(sourceBytes / 1e9).toFixed(2)} GB; 2x = 44 layers, ${modelDouble ? (size(modelDouble) / 1e9).toFixed(2) : '-'} GB), random weights`,
   `machine: ${machine()}`,
   `llama-quantize: llama.cpp from node-llama-cpp 3.22.1 (release v0.5.0), ${CMAKE_FLAGS.filter((f) => /NATIVE|BUILD_TYPE/.test(f)).join(' ')}`,
   `MB/s = source bytes (10^6) per wall-clock second; ${warmup ? 'each row after a warm-up run of the same job (1-thread and 2x rows follow a warm run; IQ rows have none)' : 'NO warm-up runs (--no-warmup)'}` +
     `${runs > 1 ? `, fastest of ${runs} measured runs` : ''}; CPU s = CPU time of all the job's threads and processes; of CLI = share of the CLI's MB/s for the same job`,
-  `app = the production app in Chromium as a person uses it (file input, one type, Quantize, until the results show: output committed, SHA-256 known), 2 workers`,
+  `app = the production app in Chromium as a person uses it (file input, one type, Quantize, until the results show: output committed, SHA-256 known), 2 workers;` +
+    ` it has no read-only mode (its reads are the Chromium read-only row's: the same BlobSource over the same File)`,
   '',
 ].join('\n');
 const sections = [
