@@ -163,7 +163,7 @@ const cliOutputs = new Map<string, { sha256: string; size: number }>();
 async function checkedAgainstNative(run: QuantizeRun, job: QuantJob): Promise<{ note: string; identical?: boolean }> {
   const native = nativeOutputs.get(job);
   const identical = native ? sameBytes(native, run.output) : undefined;
-  cliOutputs.set(job, { sha256: await sha256File(run.output), size: size(run.output) });
+  if (!cliOutputs.has(job)) cliOutputs.set(job, { sha256: await sha256File(run.output), size: size(run.output) });
   rmSync(run.output, { force: true });
   return { note: identical === undefined ? 'not compared (no llama-quantize output)' : identical ? 'output byte-identical to llama-quantize' : 'OUTPUT DIFFERS FROM llama-quantize', identical };
 }
@@ -213,7 +213,7 @@ if (wants('native')) {
 async function cliJob(m: string, job: QuantJob, threads: number): Promise<Measured> {
   const [ftype, jobImatrix] = jobArgs(job);
   const run = await runCli(m, ftype, threads, [], jobImatrix);
-  const check = m === model && threads === THREADS ? await checkedAgainstNative(run, job) : (rmSync(run.output, { force: true }), { note: undefined });
+  const check = m === model ? await checkedAgainstNative(run, job) : (rmSync(run.output, { force: true }), { note: undefined });
   return { seconds: run.seconds, sourceBytes: size(m), peakRss: run.peakRss, peakAnon: run.peakAnon, cpuSeconds: run.cpuSeconds, othersCores: run.othersCores, ...check };
 }
 
