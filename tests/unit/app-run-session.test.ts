@@ -1,7 +1,7 @@
 // The page's run sequence with fake pickers, sinks and engine: the states it shows, what it asks, what it
 // leaves behind when dismissed, cancelled, failed or left mid-run.
 import { test } from 'node:test';
-import { createSHA256 } from 'hash-wasm';
+import { inThreadHashApi } from '../helpers/in-thread-sha256.ts';
 import { boundedHasher } from '../../web/src/app/run/stream-hasher.ts';
 import assert from 'node:assert/strict';
 import { CancelledError } from '../../web/src/core/errors.ts';
@@ -28,18 +28,6 @@ const source = { sizeBytes: 100, name: 'm-F16.gguf', format: 'gguf' } as unknown
 const request = { source, fileName: 'm-F16.gguf', preset: { ...DEFAULT_PRESET, types: ['Q4_K_M', 'Q8_0'] }, plans: new Map() };
 
 /** The hash worker's API, in this thread. */
-function inThreadSha256() {
-  const hasher = createSHA256().then((h) => h.init());
-  return {
-    async update(data: Uint8Array) {
-      (await hasher).update(data);
-    },
-    async digest() {
-      return (await hasher).digest('hex');
-    },
-  };
-}
-
 function harness(over: Partial<RunDeps> & { existing?: string[] } = {}) {
   const states: RunState[] = [];
   const sinks: FakeSink[] = [];
@@ -67,7 +55,7 @@ function harness(over: Partial<RunDeps> & { existing?: string[] } = {}) {
     show: (s) => void states.push(s),
     announce: () => {},
     // hash-wasm in this thread (the page puts it on a worker)
-    hasher: () => boundedHasher(inThreadSha256()),
+    hasher: () => boundedHasher(inThreadHashApi()),
     ...over,
   };
   return { deps, states, sinks, page };

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { createSHA256 } from 'hash-wasm';
+import { inThreadHashApi } from '../helpers/in-thread-sha256.ts';
 import { CancelledError } from '../../web/src/core/errors.ts';
 import type { ModelSource } from '../../web/src/core/engine/model-source.ts';
 import type { ChosenOutput, NameOutputs } from '../../web/src/io/browser-pickers.ts';
@@ -86,14 +86,6 @@ const plans = new Map<string, TypeOutlook>([
 const request = { source, fileName: 'm-F16.gguf', preset: { ...DEFAULT_PRESET, types: ['Q8_0', 'Q4_K_M'], splitMaxTensors: '1' }, plans };
 const bytesOf = (n: number, from: number) => Uint8Array.from({ length: n }, (_, i) => from + i);
 
-function inThreadSha256() {
-  const hasher = createSHA256().then((h) => h.init());
-  return {
-    async update(data: Uint8Array) { (await hasher).update(data); },
-    async digest() { return (await hasher).digest('hex'); },
-  };
-}
-
 function harness(over: Partial<RunDeps> & { existing?: string[] } = {}) {
   const states: RunState[] = [];
   const sinks: FakeSink[] = [];
@@ -135,7 +127,7 @@ function harness(over: Partial<RunDeps> & { existing?: string[] } = {}) {
     page,
     show: (s) => void states.push(s),
     announce: () => {},
-    hasher: () => boundedHasher(inThreadSha256()),
+    hasher: () => boundedHasher(inThreadHashApi()),
     ...over,
   };
   return { deps, states, sinks, page, asked: () => asked };
@@ -290,7 +282,7 @@ test('a shard\'s hash worker starts with its first byte and finishes with its la
   const log: string[] = [];
   const make = () => {
     log.push('start');
-    return boundedHasher(inThreadSha256(), () => void log.push('end'));
+    return boundedHasher(inThreadHashApi(), () => void log.push('end'));
   };
   const h = shardHasher(make, 5);
   assert.deepEqual(log, [], 'no worker before the shard\'s first byte');
