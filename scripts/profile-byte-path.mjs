@@ -5,7 +5,7 @@
 // CPU by process kind and thread name (CrRendererMain = the page's main thread, DedicatedWorker = the
 // kernel workers, the browser process's threads = file reads), sampled from /proc while the job runs.
 //
-//   node --import tsx scripts/profile-byte-path.mjs [--layers=4] [--types=Q8_0,Q4_K_M] [--threads=2] [--legs=node,browser] [--runs=1]
+//   node --import tsx scripts/profile-byte-path.mjs [--layers=4] [--types=Q8_0,Q4_K_M] [--threads=2] [--legs=node,browser,read] [--runs=1]
 //
 // The model (TinyLlama's widths, fewer layers) and the page are built into QUANTSMITH_BENCH_CACHE
 // (default ~/.cache/quantsmith-bench; set it to a folder of your own if someone else benchmarks meanwhile).
@@ -17,7 +17,7 @@ const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/
 const layers = Number(args.layers ?? 4);
 const types = (args.types ?? 'Q8_0,Q4_K_M').split(',');
 const threads = Number(args.threads ?? 2);
-const legs = (args.legs ?? 'node,browser').split(',');
+const legs = (args.legs ?? 'node,browser,read').split(',');
 const runs = Number(args.runs ?? 1);
 
 const { BENCH_MODELS, ensureBenchModel } = await import('./bench/model.ts');
@@ -78,7 +78,7 @@ if (legs.includes('browser')) {
   const { descendants, cmdline } = await import('./bench/proc-memory.ts');
   const bench = await BrowserBench.start();
   try {
-    const jobs = [...types.map((t) => ['quantize', t]), ['readOnly', 'read']];
+    const jobs = [...types.map((t) => ['quantize', t]), ...(legs.includes('read') ? [['readOnly', 'read']] : [])];
     for (const [kind, ftype] of jobs) {
       for (let r = 0; r < runs; r++) {
         const last = new Map(); // pid:tid → { kind, comm, first, last }

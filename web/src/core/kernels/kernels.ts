@@ -144,7 +144,8 @@ export class Kernels {
    */
   inputArea(srcType: number, nRows: number, nPerRow: number): Uint8Array {
     const bytes = this.checkedInputBytes(srcType, nRows, nPerRow);
-    return new Uint8Array(this.exports.memory.buffer, this.input.reserve(bytes), bytes);
+    const ptr = this.input.reserve(bytes); // may grow the heap: take its buffer only afterwards
+    return new Uint8Array(this.exports.memory.buffer, ptr, bytes);
   }
 
   /** quantizeRowsToTypes for the rows a reader put in inputArea(srcType, nRows, nPerRow). */
