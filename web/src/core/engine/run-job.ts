@@ -11,7 +11,7 @@ import { planOutput, shardHeaderAt, type PlannedLayout } from './plan-outputs.ts
 import type { PlannedTensor } from '../quant/plan.ts';
 import { slabsOf, DEFAULT_SLAB_BYTES } from './chunking.ts';
 import { ProgressMeter } from './progress.ts';
-import { DEFAULT_QUEUED_BYTES, WriteQueue } from './write-queue.ts';
+import { DEFAULT_QUEUED_BYTES, DEFAULT_WRITE_BYTES, WriteQueue } from './write-queue.ts';
 import { tensorRows } from './model-source.ts';
 import type { SourceRange } from '../byte-source.ts';
 
@@ -49,7 +49,7 @@ export async function runJob(
   const { signal, onProgress, slabBytes = DEFAULT_SLAB_BYTES } = options;
   const sinks = outputs.map((o) => o.sink);
   // the queued-bytes bound is for the whole job, shared by its outputs
-  const queues = sinks.map((sink) => new WriteQueue(sink, DEFAULT_QUEUED_BYTES / sinks.length));
+  const queues = sinks.map((sink) => new WriteQueue(sink, DEFAULT_QUEUED_BYTES / sinks.length, DEFAULT_WRITE_BYTES));
   const written = outputs.map(() => 0);
   const inFlight: SlabWork[] = [];
   const onAbort = () => pool.cancel();
