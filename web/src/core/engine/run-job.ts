@@ -178,7 +178,8 @@ async function convertSlab(
   const groups = convertGroups(tensor, outs);
   if (!ArrayBuffer.isView(input)) {
     const [[importance, dstTypes]] = groups;
-    const weights = importance?.subarray(expertOf(tensor, firstRow) * nPerRow, (expertOf(tensor, firstRow) + 1) * nPerRow);
+    const expert = expertOf(tensor, firstRow);
+    const weights = importance?.subarray(expert * nPerRow, (expert + 1) * nPerRow);
     const result = await pool.convert({ srcType: tensor.type, src: input, nRows: rowCount, nPerRow, dstTypes, ...(weights ? { importance: weights.slice() } : {}) });
     return outs.map((o) => result[dstTypes.indexOf(o.outputType)]);
   }
