@@ -94,6 +94,17 @@ test('quantizeRowsToTypes gives what separate quantizeRows calls give, in dstTyp
   assert.deepEqual(together, types.map((t) => kernels.quantizeRows(GgmlType.F32, src, t, 2, 512)));
 });
 
+test('rows filled in place in inputArea quantize like the same bytes passed in, even when the area grows the heap', () => {
+  const types = [GgmlType.Q4_K, GgmlType.Q8_0];
+  for (const rows of [2, 4096]) { // 4096 rows of 512 F32 values: 8 MiB, more than the heap held before
+    const src = bytesOf(values(rows * 512, 5));
+    const area = kernels.inputArea(GgmlType.F32, rows, 512);
+    assert.equal(area.byteLength, src.byteLength);
+    area.set(src);
+    assert.deepEqual(kernels.quantizeInputToTypes(GgmlType.F32, types, rows, 512), kernels.quantizeRowsToTypes(GgmlType.F32, src, types, rows, 512));
+  }
+});
+
 test('a quantized source is requantized from its dequantized values', () => {
   const q8 = kernels.quantizeRows(GgmlType.F32, bytesOf(values(2 * 256, 4)), GgmlType.Q8_0, 2, 256);
   const viaF32 = kernels.quantizeRows(GgmlType.F32, bytesOf(kernels.dequantizeRows(GgmlType.Q8_0, q8, 2, 256)), GgmlType.Q4_K, 2, 256);

@@ -22,8 +22,9 @@ function fakeWorkers(delay: number) {
         // a terminated worker never answers, like a killed thread
         await new Promise((r) => timers.add(setTimeout(r, delay)));
         state.running--;
-        if (t.src[0] === 255) throw new Error('kernel failed');
-        return [new Uint8Array([t.src[0] + 1])];
+        const n = (t.src as Uint8Array)[0];
+        if (n === 255) throw new Error('kernel failed');
+        return [new Uint8Array([n + 1])];
       },
       terminate() {
         for (const t of timers) clearTimeout(t);

@@ -36,3 +36,16 @@ test('a failed write fails drain and every later write; nothing after it reaches
   await assert.rejects(q.write(new Uint8Array([9])), /disk full/);
   assert.deepEqual(got, [0, 1]);
 });
+
+test('gathered writes: pieces reach the sink in order, joined into writes of at least the size asked for, the rest at drain', async () => {
+  const writes: Uint8Array[] = [];
+  const sink: ByteSink = { async write(d) { writes.push(d.slice()); }, async commit() {}, async abort() {} };
+  const q = new WriteQueue(sink, 1000, 64);
+  const pieces = Array.from({ length: 10 }, (_, i) => new Uint8Array(30).fill(i));
+  for (const p of pieces) await q.write(p);
+  await q.write(new Uint8Array(100).fill(10)); // a large piece after a gathered one joins it
+  await q.drain();
+  assert.deepEqual(writes.map((w) => w.byteLength), [90, 90, 90, 130]);
+  const all = Buffer.concat(writes);
+  assert.deepEqual(all, Buffer.concat([...pieces, new Uint8Array(100).fill(10)]));
+});

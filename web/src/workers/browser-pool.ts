@@ -1,7 +1,8 @@
 // The kernel pool in the browser: one module Web Worker per slot, comlink over postMessage.
 import { wrap, transfer, releaseProxy } from 'comlink';
 import { createPool, type KernelPool } from '../core/engine/pool.ts';
-import type { KernelWorkerApi } from '../core/engine/convert-task.ts';
+import { taskTransfers, type KernelWorkerApi } from '../core/engine/convert-task.ts';
+import { restoredError } from './worker-errors.ts';
 import { WorkerCrashedError } from '../core/errors.ts';
 import { WorkerDeath } from './worker-death.ts';
 import { watchLifeLock, watchStart } from './worker-life-lock.ts';
@@ -26,7 +27,7 @@ export function createBrowserPool(wasm: WebAssembly.Module, size = navigator.har
     const ours = new AbortController();
     watchLifeLock(name, ours.signal, () => death.died(new WorkerCrashedError('the worker ended')));
     return {
-      convert: (task) => death.guard(api.convert(transfer(task, [task.src.buffer as ArrayBuffer]))),
+      convert: (task) => death.guard(api.convert(transfer(task, taskTransfers(task)))).catch((e: unknown) => Promise.reject(restoredError(e))),
       terminate: () => {
         ours.abort();
         api[releaseProxy]();

@@ -4,7 +4,8 @@ import { availableParallelism } from 'node:os';
 import { wrap, transfer } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { createPool, type KernelPool, type PoolWorker } from '../core/engine/pool.ts';
-import type { KernelWorkerApi } from '../core/engine/convert-task.ts';
+import { taskTransfers, type KernelWorkerApi } from '../core/engine/convert-task.ts';
+import { restoredError } from './worker-errors.ts';
 import { WorkerCrashedError } from '../core/errors.ts';
 import { WorkerDeath } from './worker-death.ts';
 
@@ -24,7 +25,7 @@ export async function spawnNodeKernelWorker(wasm: WebAssembly.Module): Promise<N
   await death.guard(api.init(wasm));
   return {
     thread,
-    convert: (task) => death.guard(api.convert(transfer(task, [task.src.buffer as ArrayBuffer]))),
+    convert: (task) => death.guard(api.convert(transfer(task, taskTransfers(task)))).catch((e: unknown) => Promise.reject(restoredError(e))),
     terminate: () => void thread.terminate(),
   };
 }

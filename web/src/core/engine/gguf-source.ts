@@ -11,6 +11,7 @@ export interface GgufModelSource extends ModelSource {
 
 export async function openGgufModel(src: ByteSource): Promise<GgufModelSource> {
   const header = await readGgufHeader(src);
+  const descriptor = src.descriptor;
   const tensors: SourceTensor[] = header.tensors.map((info) => {
     const rowBytes = info.byteLength / tensorRows(info.shape);
     const start = header.dataOffset + info.offset;
@@ -23,6 +24,7 @@ export async function openGgufModel(src: ByteSource): Promise<GgufModelSource> {
       dataOffset: info.offset,
       // the hint lets a remote source read ahead to the end of this tensor and no further
       readRows: (firstRow, rowCount) => src.read(start + firstRow * rowBytes, rowCount * rowBytes, { until: start + info.byteLength }),
+      ...(descriptor ? { locateRows: (firstRow: number, rowCount: number) => ({ source: descriptor, offset: start + firstRow * rowBytes, length: rowCount * rowBytes }) } : {}),
     };
   });
   return {

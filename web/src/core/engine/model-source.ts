@@ -1,6 +1,7 @@
 // What the engine quantizes: a model seen as GGUF metadata plus tensors whose rows can be read on demand.
 // A GGUF file is one; a Hugging Face safetensors folder, converted on the fly, is another.
 import type { GgufKV } from '../formats/gguf/model.ts';
+import type { SourceRange } from '../byte-source.ts';
 
 export interface SourceTensor {
   readonly name: string;
@@ -15,6 +16,11 @@ export interface SourceTensor {
   readonly dataOffset?: number;
   /** Rows [firstRow, firstRow + rowCount) as bytes of `type`; a row is shape[0] elements, rows = product of shape[1..]. */
   readRows(firstRow: number, rowCount: number): Promise<Uint8Array>;
+  /**
+   * Optional, for rows stored as they are in a source a worker can open itself: where readRows would read
+   * them, so a worker reads them instead (absent when the bytes are made on the fly or cannot be reopened).
+   */
+  locateRows?(firstRow: number, rowCount: number): SourceRange;
 }
 
 /** A float type a converter can write a model in, with llama-quantize's spelling. */

@@ -11,8 +11,9 @@ import { planOutput, shardHeaderAt, type PlannedLayout } from './plan-outputs.ts
 import type { PlannedTensor } from '../quant/plan.ts';
 import { slabsOf, DEFAULT_SLAB_BYTES } from './chunking.ts';
 import { ProgressMeter } from './progress.ts';
-import { DEFAULT_QUEUED_BYTES, WriteQueue } from './write-queue.ts';
+import { DEFAULT_QUEUED_BYTES, DEFAULT_WRITE_BYTES, WriteQueue } from './write-queue.ts';
 import { tensorRows } from './model-source.ts';
+import type { SourceRange } from '../byte-source.ts';
 
 export interface RunOptions extends JobHooks {
   /** source bytes per slab sent to a worker */
@@ -48,7 +49,7 @@ export async function runJob(
   const { signal, onProgress, slabBytes = DEFAULT_SLAB_BYTES } = options;
   const sinks = outputs.map((o) => o.sink);
   // the queued-bytes bound is for the whole job, shared by its outputs
-  const queues = sinks.map((sink) => new WriteQueue(sink, DEFAULT_QUEUED_BYTES / sinks.length));
+  const queues = sinks.map((sink) => new WriteQueue(sink, DEFAULT_QUEUED_BYTES / sinks.length, DEFAULT_WRITE_BYTES));
   const written = outputs.map(() => 0);
   const inFlight: SlabWork[] = [];
   const onAbort = () => pool.cancel();
@@ -95,15 +96,22 @@ export async function runJob(
         const outs = pass.outputs.map((k) => outputTensors[k].get(name)!);
         const rows = tensorRows(tensor.shape);
         const slabs = slabsOf(rows, tensor.byteLength / rows, slabBytes, tensor.shape[1] ?? 1);
+        // the workers read the rows themselves when one task per slab serves every output
+        const workerReads = tensor.locateRows !== undefined && convertGroups(tensor, outs).size === 1 && outs.every((o) => o.outputType !== tensor.type);
         for (let si = 0; si < slabs.length; si++) {
           throwIfAborted(signal);
           const { firstRow, rowCount } = slabs[si];
-          const bytes = await tensor.readRows(firstRow, rowCount);
-          throwIfAborted(signal);
-          const result = convertSlab(pool, tensor, bytes, firstRow, rowCount, outs);
+          let input: Uint8Array | SourceRange;
+          if (workerReads) {
+            input = tensor.locateRows!(firstRow, rowCount);
+          } else {
+            input = await tensor.readRows(firstRow, rowCount);
+            throwIfAborted(signal);
+          }
+          const result = convertSlab(pool, tensor, input, firstRow, rowCount, outs);
           result.catch(() => {}); // awaited, in order, by drainOne
           inFlight.push({
-            tensorNumber, tensorName: name, byteLength: bytes.byteLength, result, last: si === slabs.length - 1,
+            tensorNumber, tensorName: name, byteLength: ArrayBuffer.isView(input) ? input.byteLength : input.length, result, last: si === slabs.length - 1,
             firstOf: si === 0 ? tensorIndex : undefined,
           });
           while (inFlight.length >= window) await drainOne();
@@ -141,19 +149,8 @@ export async function runJob(
   }
 }
 
-/**
- * Converts one slab for every output. Outputs whose type is the source's get the bytes as they are (llama.cpp
- * copies them); the others go to the pool, one task per distinct set of importance weights.
- */
-async function convertSlab(
-  pool: KernelPool,
-  tensor: SourceTensor,
-  bytes: Uint8Array,
-  firstRow: number,
-  rowCount: number,
-  outs: readonly PlannedTensor[],
-): Promise<Uint8Array[]> {
-  const nPerRow = tensor.shape[0];
+/** The output types to convert a tensor's rows to, one list per distinct set of importance weights. */
+function convertGroups(tensor: SourceTensor, outs: readonly PlannedTensor[]): Map<Float32Array | undefined, number[]> {
   const groups = new Map<Float32Array | undefined, number[]>();
   for (const o of outs) {
     if (o.outputType === tensor.type) continue;
@@ -161,11 +158,37 @@ async function convertSlab(
     if (!g.includes(o.outputType)) g.push(o.outputType);
     groups.set(o.importance, g);
   }
+  return groups;
+}
+
+/**
+ * Converts one slab for every output. Outputs whose type is the source's get the bytes as they are (llama.cpp
+ * copies them); the others go to the pool, one task per distinct set of importance weights. `input` is the
+ * rows' bytes, or (when one task serves every output) where the worker reads them itself.
+ */
+async function convertSlab(
+  pool: KernelPool,
+  tensor: SourceTensor,
+  input: Uint8Array | SourceRange,
+  firstRow: number,
+  rowCount: number,
+  outs: readonly PlannedTensor[],
+): Promise<Uint8Array[]> {
+  const nPerRow = tensor.shape[0];
+  const groups = convertGroups(tensor, outs);
+  if (!ArrayBuffer.isView(input)) {
+    const [[importance, dstTypes]] = groups;
+    const expert = expertOf(tensor, firstRow);
+    const weights = importance?.subarray(expert * nPerRow, (expert + 1) * nPerRow);
+    const result = await pool.convert({ srcType: tensor.type, src: input, nRows: rowCount, nPerRow, dstTypes, ...(weights ? { importance: weights.slice() } : {}) });
+    return outs.map((o) => result[dstTypes.indexOf(o.outputType)]);
+  }
+  const bytes = input;
   if (groups.size === 0) return outs.map(() => bytes);
   // the worker takes ownership of the buffer it gets; keep the original when anything else needs it
   const keep = groups.size > 1 || outs.some((o) => o.outputType === tensor.type) || bytes.byteOffset !== 0 ||
     bytes.byteLength !== bytes.buffer.byteLength;
-  const expert = Math.floor(firstRow / Math.max(1, tensor.shape[1] ?? 1));
+  const expert = expertOf(tensor, firstRow);
   const converted = await Promise.all([...groups].map(async ([importance, dstTypes]) => {
     const weights = importance?.subarray(expert * nPerRow, (expert + 1) * nPerRow);
     const src = keep ? bytes.slice() : bytes;
@@ -177,6 +200,11 @@ async function convertSlab(
     const c = converted.find((x) => x.importance === o.importance)!;
     return c.result[c.dstTypes.indexOf(o.outputType)];
   });
+}
+
+/** The expert a row of a 3-D tensor belongs to (0 for a 2-D one). */
+function expertOf(tensor: SourceTensor, row: number): number {
+  return Math.floor(row / Math.max(1, tensor.shape[1] ?? 1));
 }
 
 /** Outputs grouped by their tensor order, first appearance first. */

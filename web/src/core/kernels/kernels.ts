@@ -134,13 +134,37 @@ export class Kernels {
     nPerRow: number,
     importance?: Float32Array,
   ): Uint8Array[] {
-    const outTypes = dstTypes.map((id) => {
+    this.checkOutputs(dstTypes, nPerRow, importance);
+    return this.quantizeStaged(srcType, this.stage(srcType, src, nRows, nPerRow), dstTypes, nRows, nPerRow, importance);
+  }
+
+  /**
+   * A view of the heap where nRows rows of srcType go for quantizeInputToTypes: a reader fills it in place
+   * (no buffer of its own, no copy). Valid until the next call on this instance.
+   */
+  inputArea(srcType: number, nRows: number, nPerRow: number): Uint8Array {
+    const bytes = this.checkedInputBytes(srcType, nRows, nPerRow);
+    const ptr = this.input.reserve(bytes); // may grow the heap: take its buffer only afterwards
+    return new Uint8Array(this.exports.memory.buffer, ptr, bytes);
+  }
+
+  /** quantizeRowsToTypes for the rows a reader put in inputArea(srcType, nRows, nPerRow). */
+  quantizeInputToTypes(srcType: number, dstTypes: readonly number[], nRows: number, nPerRow: number, importance?: Float32Array): Uint8Array[] {
+    this.checkOutputs(dstTypes, nPerRow, importance);
+    return this.quantizeStaged(srcType, this.input.reserve(this.checkedInputBytes(srcType, nRows, nPerRow)), dstTypes, nRows, nPerRow, importance);
+  }
+
+  private checkOutputs(dstTypes: readonly number[], nPerRow: number, importance: Float32Array | undefined): void {
+    for (const id of dstTypes) {
       const t = this.type(id);
       checkRowLength(t, nPerRow);
       checkImportance(t, nPerRow, importance);
-      return t;
-    });
-    let [kind, ptr] = [srcType, this.stage(srcType, src, nRows, nPerRow)];
+    }
+  }
+
+  private quantizeStaged(srcType: number, staged: number, dstTypes: readonly number[], nRows: number, nPerRow: number, importance: Float32Array | undefined): Uint8Array[] {
+    const outTypes = dstTypes.map((id) => this.type(id));
+    let [kind, ptr] = [srcType, staged];
     if (!DIRECT_SOURCES.has(srcType)) {
       ptr = this.dequantizeInHeap(srcType, ptr, this.widened, nRows, nPerRow);
       kind = F32;
@@ -177,13 +201,17 @@ export class Kernels {
     return t;
   }
 
+  private checkedInputBytes(srcType: number, nRows: number, nPerRow: number): number {
+    this.type(srcType);
+    if (!Number.isInteger(nRows) || nRows < 0) throw new QuantsmithError(`invalid row count ${nRows}`);
+    return nRows * this.rowBytes(srcType, nPerRow);
+  }
+
   /** Copies the source rows into the input scratch after checking their size. */
   private stage(srcType: number, src: Uint8Array, nRows: number, nPerRow: number): number {
-    const t = this.type(srcType);
-    if (!Number.isInteger(nRows) || nRows < 0) throw new QuantsmithError(`invalid row count ${nRows}`);
-    const expected = nRows * this.rowBytes(srcType, nPerRow);
+    const expected = this.checkedInputBytes(srcType, nRows, nPerRow);
     if (src.byteLength !== expected) {
-      throw new QuantsmithError(`${nRows} rows of ${nPerRow} ${t.name} values need ${expected} bytes, got ${src.byteLength}`);
+      throw new QuantsmithError(`${nRows} rows of ${nPerRow} ${this.type(srcType).name} values need ${expected} bytes, got ${src.byteLength}`);
     }
     const ptr = this.input.reserve(expected);
     new Uint8Array(this.exports.memory.buffer, ptr, expected).set(src);
