@@ -11,6 +11,8 @@ import { createBrowserPool } from '../../workers/browser-pool.ts';
 import { KERNELS_WASM_URL } from '../../core/kernels/wasm-url.ts';
 import type { Preset } from '../presets/preset.ts';
 import { optionsFor, type BesideFiles } from '../model/beside-files.ts';
+import { startBrowserEvalWorkers } from '../../workers/browser-eval-pool.ts';
+import { EvalJob, type EvalJobProgress } from '../quality/eval-job.ts';
 
 export { runJob } from '../../core/engine/run-job.ts';
 
@@ -70,4 +72,10 @@ export function kernelsModule(): Promise<WebAssembly.Module> {
 export async function kernelPool(): Promise<KernelPool> {
   pool ??= createBrowserPool(await kernelsModule());
   return pool;
+}
+
+/** An evaluator run on Web Workers, one per core (see quality/eval-job.ts). */
+export function browserEvalJob(onProgress: (p: EvalJobProgress) => void): EvalJob {
+  const deps = { startWorkers: async (n: number) => startBrowserEvalWorkers(await kernelsModule(), n), now: () => performance.now() };
+  return new EvalJob(deps, navigator.hardwareConcurrency || 2, onProgress);
 }
