@@ -91,15 +91,18 @@ test('a file that fails to open leaves no model selected, so Quantize cannot run
   await page.close();
 });
 
-/** A slow disk: after the first write, each write of a writable waits until the page calls __releaseWrites(). */
+/**
+ * A slow disk: each write of a writable waits until the page calls __releaseWrites(). Every write, the first
+ * too: the engine gathers an output into writes of 4 MiB, so the sample model's outputs are one write each.
+ */
 const SLOW_DISK = `{
   let release;
   const gate = new Promise((r) => (release = r));
   window.__releaseWrites = () => release();
   const write = FileSystemWritableFileStream.prototype.write;
-  let writes = 0;
   FileSystemWritableFileStream.prototype.write = async function (...args) {
-    if (writes++ > 0) { window.__writesHeld = true; await gate; }
+    window.__writesHeld = true;
+    await gate;
     return write.apply(this, args);
   };
 }`;
