@@ -42,7 +42,7 @@ interface EvalRow {
 const option = (argv: readonly string[], name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const MiB = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 
-/** What the README's memory bound predicts for one worker, in bytes: one block in F16 plus one chunk's activations. */
+/** Two terms of the README's memory bound, in bytes: one block's weights in F16, one chunk's activations in one worker. */
 function boundPerWorker(spec: SyntheticModelSpec, nCtx: number): { block: number; activations: number } {
   const kv = (spec.nEmbd / spec.nHead) * spec.nHeadKv;
   const block = (2 * spec.nEmbd * spec.nEmbd + 2 * spec.nEmbd * kv + 3 * spec.nEmbd * spec.nFf) * 2;
@@ -170,7 +170,8 @@ export function formatEvalReport(rows: readonly EvalRow[], c: ReportContext): st
       `heldout.txt, -c ${c.nCtx} --chunks ${c.chunks} (${c.chunks * c.nCtx} tokens per run), ${THREADS} threads${c.runs > 1 ? `, fastest of ${c.runs} runs` : ''}` +
       `${c.quick ? '; QUICK MODE: a small model, for checking the rows, not for the figures' : ''}`,
     'seconds = the whole program, start-up, model load and tokenizing included (each model read once into the page cache first); tokens/s = tokens evaluated / seconds; CPU s from GNU time',
-    `memory bound (README): token states ${MiB(states)} MiB for this text, plus per worker one block in F16 (${MiB(bound.block)} MiB) and one chunk's activations (${MiB(bound.activations)} MiB); it does not depend on depth. llama-perplexity maps the whole file, so its RSS counts the model's touched pages`,
+    `memory bound (README): token states ${MiB(states)} MiB for this text, per worker one chunk's activations (${MiB(bound.activations)} MiB), and a few blocks of ${MiB(bound.block)} MiB ` +
+      `(each worker's, the copies being handed over, the next one being read); none of it depends on depth. llama-perplexity maps the whole file, so its RSS counts the model's touched pages`,
   ];
 
   const ours = find('Quantsmith CLI', 'base');
