@@ -112,8 +112,8 @@ export async function evalBench(argv: readonly string[], log: (line: string) => 
       const results: PerplexityRun[] = [];
       for (let i = 0; i < runs; i++) {
         if (quietWait > 0) await waitForQuiet(log, quietWait);
-        log(`${stamp()} ${leg} perplexity (${models.label}, ${spec.nLayer} layers, ${chunks} × ${nCtx} tokens): measuring${runs > 1 ? ` (run ${i + 1} of ${runs})` : ''} …`);
-        results.push(leg === 'llama-perplexity' ? await runLlamaPerplexity(bin!, job) : await runOurPerplexity(job));
+        log(`${stamp()} ${leg} (${models.label}, ${spec.nLayer} layers, ${chunks} × ${nCtx} tokens): measuring${runs > 1 ? ` (run ${i + 1} of ${runs})` : ''} …`);
+        results.push(leg === 'llama-perplexity' ? await runLlamaPerplexity(bin!, job, log) : await runOurPerplexity(job));
       }
       const fastest = results.reduce((a, b) => (b.seconds < a.seconds ? b : a));
       const run = { ...fastest, peakRss: Math.max(...results.map((r) => r.peakRss)), peakAnon: Math.max(...results.map((r) => r.peakAnon)) };
@@ -181,7 +181,9 @@ export function formatEvalReport(rows: readonly EvalRow[], c: ReportContext): st
   const goals: string[] = [];
   if (ours && native) {
     const ratio = ours.seconds > 0 ? native.seconds / ours.seconds : 0;
-    goals.push(`speed ≥ ${SPEED_GOAL}× llama-perplexity: ${ratio >= SPEED_GOAL ? 'met' : 'NOT met'} (${ratio.toFixed(2)}×)`);
+    // CPU seconds too: on a shared machine they say more than wall time (llama.cpp's threads spin while they wait, so its CPU time is an upper bound)
+    const cpu = ours.cpuSeconds && native.cpuSeconds ? `; by CPU seconds ${(native.cpuSeconds / ours.cpuSeconds).toFixed(2)}×` : '';
+    goals.push(`speed ≥ ${SPEED_GOAL}× llama-perplexity: ${ratio >= SPEED_GOAL ? 'met' : 'NOT met'} (${ratio.toFixed(2)}× its tokens per second${cpu})`);
   } else goals.push('speed: not measured');
   if (ours && oursDouble) {
     const growth = oursDouble.peakRss / ours.peakRss - 1;
