@@ -27,9 +27,16 @@ function figure(run: ProcessRun, pattern: RegExp, program: string): PerplexityRu
 }
 
 /** llama-perplexity -m MODEL -f TEXT -c N --chunks K -t T (its other settings at their defaults, warm-up included) */
-export async function runLlamaPerplexity(bin: string, job: PerplexityJob): Promise<PerplexityRun> {
-  const run = await runProcess(bin, ['-m', job.model, '-f', job.text, '-c', String(job.nCtx), '--chunks', String(job.chunks), '-t', String(job.threads)]);
-  return figure(run, /Final estimate: PPL = ([\d.]+) \+\/- ([\d.]+)/, 'llama-perplexity');
+export async function runLlamaPerplexity(bin: string, job: PerplexityJob, log: (line: string) => void): Promise<PerplexityRun> {
+  const args = ['-m', job.model, '-f', job.text, '-c', String(job.nCtx), '--chunks', String(job.chunks), '-t', String(job.threads)];
+  const final = /Final estimate: PPL = ([\d.]+) \+\/- ([\d.]+)/;
+  let run = await runProcess(bin, args);
+  if (!final.test(run.stderr)) {
+    // once, on a loaded machine, a run that exited with 0 had lost the end of its (asynchronously written) log
+    log(`  llama-perplexity exited without its final line; running it once more`);
+    run = await runProcess(bin, args);
+  }
+  return figure(run, final, 'llama-perplexity');
 }
 
 /** quantsmith perplexity -m MODEL -f TEXT -c N --chunks K --threads T */
