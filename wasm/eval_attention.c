@@ -16,6 +16,42 @@ static inline float dot(const float *a, const float *b, int n) {
   return s;
 }
 
+/* The dot products of a with 4 rows b0..b3, each summed in the same order as dot(). */
+static inline void dot4(const float *a, const float *b0, const float *b1, const float *b2, const float *b3, int n, float *s) {
+  v128_t c0 = wasm_f32x4_splat(0.0f), c1 = c0, c2 = c0, c3 = c0;
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v128_t av = wasm_v128_load(a + i);
+    c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(av, wasm_v128_load(b0 + i)));
+    c1 = wasm_f32x4_add(c1, wasm_f32x4_mul(av, wasm_v128_load(b1 + i)));
+    c2 = wasm_f32x4_add(c2, wasm_f32x4_mul(av, wasm_v128_load(b2 + i)));
+    c3 = wasm_f32x4_add(c3, wasm_f32x4_mul(av, wasm_v128_load(b3 + i)));
+  }
+  const v128_t c[4] = {c0, c1, c2, c3};
+  const float *b[4] = {b0, b1, b2, b3};
+  for (int k = 0; k < 4; k++) {
+    float t = wasm_f32x4_extract_lane(c[k], 0) + wasm_f32x4_extract_lane(c[k], 1) + wasm_f32x4_extract_lane(c[k], 2) +
+              wasm_f32x4_extract_lane(c[k], 3);
+    for (int j = i; j < n; j++) t += a[j] * b[k][j];
+    s[k] = t;
+  }
+}
+
+/* y += x0·a0, then x1·a1, x2·a2, x3·a3: the order of four axpy() calls, with y loaded and stored once. */
+static inline void axpy4(float *y, const float *x0, const float *x1, const float *x2, const float *x3, const float *a, int n) {
+  const v128_t a0 = wasm_f32x4_splat(a[0]), a1 = wasm_f32x4_splat(a[1]), a2 = wasm_f32x4_splat(a[2]), a3 = wasm_f32x4_splat(a[3]);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t yv = wasm_v128_load(y + i);
+    yv = wasm_f32x4_add(yv, wasm_f32x4_mul(wasm_v128_load(x0 + i), a0));
+    yv = wasm_f32x4_add(yv, wasm_f32x4_mul(wasm_v128_load(x1 + i), a1));
+    yv = wasm_f32x4_add(yv, wasm_f32x4_mul(wasm_v128_load(x2 + i), a2));
+    yv = wasm_f32x4_add(yv, wasm_f32x4_mul(wasm_v128_load(x3 + i), a3));
+    wasm_v128_store(y + i, yv);
+  }
+  for (; i < n; i++) y[i] = (((y[i] + x0[i] * a[0]) + x1[i] * a[1]) + x2[i] * a[2]) + x3[i] * a[3];
+}
+
 static inline void axpy(float *y, const float *x, float a, int n) {
   const v128_t av = wasm_f32x4_splat(a);
   int i = 0;
@@ -47,8 +83,15 @@ QS_EXPORT int qs_eval_attention(const float *q, float *k, float *v, int n_tok, i
       const float *qt = q + (size_t)t * q_stride + (size_t)h * head_dim;
       const int j0 = window > 0 && t - window + 1 > 0 ? t - window + 1 : 0;
       float m = -INFINITY;
+      const float *kh = k + (size_t)hk * head_dim;
+      int j4 = j0;
+      for (; j4 + 4 <= t + 1; j4 += 4) {
+        const float *kj = kh + (size_t)j4 * kv_stride;
+        dot4(qt, kj, kj + kv_stride, kj + 2 * (size_t)kv_stride, kj + 3 * (size_t)kv_stride, head_dim, scores + j4);
+      }
+      for (int j = j4; j <= t; j++) scores[j] = dot(qt, kh + (size_t)j * kv_stride, head_dim);
       for (int j = j0; j <= t; j++) {
-        float s = dot(qt, k + (size_t)j * kv_stride + (size_t)hk * head_dim, head_dim) * scale;
+        float s = scores[j] * scale;
         if (softcap != 0.0f) s = softcap * tanhf(s);
         scores[j] = s;
         m = s > m ? s : m;
@@ -60,7 +103,13 @@ QS_EXPORT int qs_eval_attention(const float *q, float *k, float *v, int n_tok, i
       }
       float *o = out + (size_t)t * q_stride + (size_t)h * head_dim;
       for (int d = 0; d < head_dim; d++) o[d] = 0.0f;
-      for (int j = j0; j <= t; j++) axpy(o, v + (size_t)j * kv_stride + (size_t)hk * head_dim, scores[j], head_dim);
+      const float *vh = v + (size_t)hk * head_dim;
+      int jv = j0;
+      for (; jv + 4 <= t + 1; jv += 4) {
+        const float *vj = vh + (size_t)jv * kv_stride;
+        axpy4(o, vj, vj + kv_stride, vj + 2 * (size_t)kv_stride, vj + 3 * (size_t)kv_stride, scores + jv, head_dim);
+      }
+      for (int j = jv; j <= t; j++) axpy(o, vh + (size_t)j * kv_stride, scores[j], head_dim);
       const float inv = 1.0f / sum;
       for (int d = 0; d < head_dim; d++) o[d] *= inv;
     }
