@@ -30,15 +30,8 @@ type TypeName = keyof typeof TYPES;
 let group: EvalWorkerGroup | undefined;
 after(() => group?.terminate());
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.byteLength, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.byteLength;
-  }
-  return out;
-}
+/** the encoder's pieces as one standalone array */
+const joined = (parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
 
 /** `quantsmith imatrix -m F16 -f calibration.txt -c 256 --chunks 64`, as the file it writes, read back */
 async function ourImatrix(): Promise<ImportanceMatrix> {
@@ -53,7 +46,7 @@ async function ourImatrix(): Promise<ImportanceMatrix> {
       format: 'gguf', datasets: ['calibration.txt'], chunkCount: r.nChunks, chunkSize: 256,
       entries: r.imatrix!.map((p) => ({ name: p.name, sums: p.sums, counts: Float32Array.of(p.count) })),
     };
-    return await readImatrix(new MemorySource(concat(encodeImatrixGguf(m)), 'ours.imatrix.gguf'));
+    return await readImatrix(new MemorySource(joined(encodeImatrixGguf(m)), 'ours.imatrix.gguf'));
   } finally {
     await source.close();
     group.terminate();

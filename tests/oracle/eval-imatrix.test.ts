@@ -23,15 +23,8 @@ const REF_DAT = join(SHARED_MODEL_DIR, 'pydoc-llama-5m.imatrix.dat');
 let group: EvalWorkerGroup | undefined;
 after(() => group?.terminate());
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.byteLength, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.byteLength;
-  }
-  return out;
-}
+/** the encoder's pieces as one standalone array */
+const joined = (parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
 
 /** name → {sums, count} of a GGUF imatrix file's bytes */
 async function readGgufImatrix(bytes: Uint8Array) {
@@ -80,7 +73,7 @@ test('every weight\'s sums of squared inputs within 1% of llama-imatrix\'s, with
 });
 
 test('our GGUF imatrix file has llama-imatrix\'s metadata and tensor layout', async () => {
-  const mine = await readGgufImatrix(concat(encodeImatrixGguf(await computed())));
+  const mine = await readGgufImatrix(joined(encodeImatrixGguf(await computed())));
   const ref = await readGgufImatrix(new Uint8Array(readFileSync(REF_GGUF)));
   assert.deepEqual(mine.header.metadata, ref.header.metadata);
   assert.deepEqual(mine.header.tensors, ref.header.tensors);
@@ -107,7 +100,7 @@ test('our .dat imatrix file has the legacy layout of llama-imatrix\'s: names, nc
     const len = i32();
     return { entries, chunks, dataset: new TextDecoder().decode(b.subarray(o, o + len)), end: o + len === b.byteLength };
   };
-  const mine = parse(concat(encodeImatrixDat({ ...(await computed()), format: 'dat' })));
+  const mine = parse(joined(encodeImatrixDat({ ...(await computed()), format: 'dat' })));
   const ref = parse(new Uint8Array(readFileSync(REF_DAT)));
   assert.ok(mine.end && ref.end);
   assert.equal(mine.chunks, ref.chunks);
