@@ -107,6 +107,16 @@ test(`Check quality on ${CHUNKS} chunks shows the CLI evaluator's perplexity, KL
 
   const violations = await seriousA11yViolations(page);
   assert.deepEqual(violations, [], describeViolations(violations));
+
+  // on a 390 px phone, every panel open: nothing scrolls sideways (the table stacks), the chart's labels stay readable
+  await page.evaluate(`document.querySelectorAll('details').forEach((d) => (d.open = true))`);
+  await page.setViewportSize({ width: 390, height: 800 });
+  await page.waitForFunction('document.documentElement.clientWidth === 390');
+  assert.equal(await page.evaluate('document.documentElement.scrollWidth'), 390, 'no sideways scroll at 390 px');
+  const label = await page.getByTestId('size-kld-chart').locator('text', { hasText: 'mean KLD' }).boundingBox();
+  assert.ok(label && Math.min(label.width, label.height) >= 12, `the chart's axis label is ${label?.width}×${label?.height} px`);
+  const narrow = await seriousA11yViolations(page);
+  assert.deepEqual(narrow, [], describeViolations(narrow));
   assert.deepEqual(pageErrors, []);
   await page.close();
 });
