@@ -45,8 +45,7 @@ test('pick the least influential blocks in the chart, quantize: the bytes llama.
 
   const panel = page.getByTestId('layers');
   await panel.getByText("Measure each block's influence").click();
-  await panel.getByRole('button', { name: 'Use the bundled text' }).click();
-  await panel.getByTestId('layers-text-info').waitFor({ timeout: 30_000 });
+  assert.equal(await panel.getByTestId('layers-text-bundled').isChecked(), true, 'the bundled text is ready from the start');
   // cancelled mid-way: no figures, and the next measurement runs
   await panel.getByTestId('layers-chunks').fill('64');
   await panel.getByTestId('layers-start').click();
@@ -96,8 +95,6 @@ test('pick the least influential blocks in the chart, quantize: the bytes llama.
 
   // the pruned output is measured against its source like any output
   const quality = page.getByTestId('quality');
-  await quality.getByRole('button', { name: 'Use the bundled text' }).click();
-  await quality.getByTestId('quality-text-info').waitFor({ timeout: 30_000 });
   await quality.getByTestId('quality-chunks').fill('1');
   await quality.getByTestId('quality-start').click();
   await quality.getByTestId('quality-table').waitFor({ timeout: 120_000 });

@@ -1,13 +1,14 @@
 // Check quality in Debian's Chromium against the production build: quantize the shared model to Q8_0 and
 // Q4_K_M in the page, check them on the bundled held-out text, and the figures the page shows are the ones
 // `quantsmith kld` prints for the same chunks (its evaluator is held to llama.cpp by the oracle tests);
-// cancel mid-way leaves the page ready for another check; axe finds no serious violations.
+// cancel mid-way leaves the page ready for another check; the bundled text is chosen from the start and
+// a disabled start button always says why beside it; axe finds no serious violations.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { CLI_BIN, SHARED_F16_GGUF, SHARED_MODEL_DIR } from '../helpers/paths.ts';
 import { readFileSync } from 'node:fs';
 import { buildApp, describeViolations, launchBrowser, pickersIntoOpfs, readOpfsFolder, scratch, seriousA11yViolations, serve, type StaticServer } from './harness.ts';
@@ -46,6 +47,20 @@ after(async () => {
   await server?.close();
 });
 
+/** The reason shown beside a disabled start button (its accessible description), or null when it is enabled. */
+async function whyDisabled(panel: Locator, id: string): Promise<string | null> {
+  const button = panel.getByTestId(`${id}-start`);
+  if (!(await button.isDisabled())) {
+    assert.equal(await button.getAttribute('aria-describedby'), null, `${id}: an enabled button has no excuse`);
+    return null;
+  }
+  const ref = await button.getAttribute('aria-describedby');
+  assert.ok(ref, `${id}: a disabled start button is described`);
+  const why = panel.page().locator(`#${ref}`);
+  assert.equal(await why.count(), 1);
+  return ((await why.textContent()) ?? '').trim();
+}
+
 async function quantizedPage(folder: string): Promise<Page> {
   const page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -56,18 +71,25 @@ async function quantizedPage(folder: string): Promise<Page> {
   await page.getByLabel('Q8_0', { exact: true }).check();
   await page.getByRole('button', { name: 'Quantize to 2 files' }).click();
   await page.getByRole('heading', { name: /^Done in/ }).waitFor({ timeout: 90_000 });
-  await page.getByRole('button', { name: 'Use the bundled text' }).click();
-  await page.getByTestId('quality-text-info').waitFor({ timeout: 30_000 });
   return page;
 }
 
 test(`Check quality on ${CHUNKS} chunks shows the CLI evaluator's perplexity, KL divergence and same-top`, { timeout: 180_000 }, async () => {
   const page = await quantizedPage('quality');
-  assert.match((await page.getByTestId('quality-text-info').textContent()) ?? '', /^heldout\.txt: \d+ tokens, \d+ chunks of 256$/);
+  const panel = page.getByTestId('quality');
+  assert.equal(await panel.getByTestId('quality-text-bundled').isChecked(), true, 'the bundled text is chosen from the start');
+  assert.equal(await panel.getByRole('radio', { name: 'The bundled text, heldout.txt, 317 kB' }).count(), 1);
+  assert.match(
+    (await panel.getByText(/^Pages of the Python documentation held out/).textContent()) ?? '',
+    /English prose and code, PSF License\. Its figures compare quants of one model with each other; they are not an absolute score\.$/,
+  );
+  assert.equal(await whyDisabled(panel, 'quality'), null, 'ready to check at once');
   await page.getByTestId('quality-chunks').fill(String(CHUNKS));
   assert.match((await page.getByTestId('quality-estimate').textContent()) ?? '', new RegExp(`^${CHUNKS} chunks × 3 models: about `));
   await page.getByTestId('quality-start').click();
+  assert.equal(await whyDisabled(panel, 'quality'), 'Running: wait for it to finish, or cancel it.');
   await page.getByTestId('quality-table').waitFor({ timeout: 120_000 });
+  assert.equal((await panel.locator('caption').textContent())?.trim(), `heldout.txt, ${CHUNKS} chunks of 256 tokens`);
 
   const rows = await page.getByTestId('quality-table').locator('tbody tr').all();
   const cells = await Promise.all(rows.map(async (r) => (await r.locator('th, td').allTextContents()).map((s) => s.trim())));
@@ -85,6 +107,16 @@ test(`Check quality on ${CHUNKS} chunks shows the CLI evaluator's perplexity, KL
 
   const violations = await seriousA11yViolations(page);
   assert.deepEqual(violations, [], describeViolations(violations));
+
+  // on a 390 px phone, every panel open: nothing scrolls sideways (the table stacks), the chart's labels stay readable
+  await page.evaluate(`document.querySelectorAll('details').forEach((d) => (d.open = true))`);
+  await page.setViewportSize({ width: 390, height: 800 });
+  await page.waitForFunction('document.documentElement.clientWidth === 390');
+  assert.equal(await page.evaluate('document.documentElement.scrollWidth'), 390, 'no sideways scroll at 390 px');
+  const label = await page.getByTestId('size-kld-chart').locator('text', { hasText: 'mean KLD' }).boundingBox();
+  assert.ok(label && Math.min(label.width, label.height) >= 12, `the chart's axis label is ${label?.width}×${label?.height} px`);
+  const narrow = await seriousA11yViolations(page);
+  assert.deepEqual(narrow, [], describeViolations(narrow));
   assert.deepEqual(pageErrors, []);
   await page.close();
 });
@@ -102,7 +134,7 @@ test('cancel mid-way: the check stops, and the next check runs', { timeout: 180_
   await page.getByTestId('quality-chunks').fill('1');
   await page.getByTestId('quality-start').click();
   await page.getByTestId('quality-table').waitFor({ timeout: 120_000 });
-  assert.match((await page.getByTestId('quality-table').locator('caption').textContent()) ?? '', /1 chunks of 256 tokens/);
+  assert.match((await page.getByTestId('quality-table').locator('caption').textContent()) ?? '', /1 chunk of 256 tokens/);
   assert.deepEqual(pageErrors, []);
   await page.close();
 });
@@ -116,8 +148,11 @@ test('Compute importance matrix saves <model>.imatrix.gguf (the CLI\'s file) and
   await page.getByRole('heading', { level: 2, name: /Pydoc Llama 5m/ }).waitFor({ timeout: 20_000 });
   const panel = page.getByTestId('imatrix-compute');
   await panel.getByText('Compute an importance matrix for this model').click();
-  await panel.getByRole('button', { name: 'Use the bundled text' }).click();
-  await panel.getByTestId('imatrix-text-info').waitFor({ timeout: 30_000 });
+  assert.equal(await whyDisabled(panel, 'imatrix'), null, 'the bundled text is ready from the start');
+  await panel.getByTestId('imatrix-text-own').check();
+  assert.equal(await whyDisabled(panel, 'imatrix'), 'Choose a text above first.');
+  await panel.getByTestId('imatrix-text-bundled').check();
+  assert.equal(await whyDisabled(panel, 'imatrix'), null);
   await panel.getByTestId('imatrix-chunks').fill('2');
   await panel.getByTestId('imatrix-start').click();
   await panel.getByTestId('imatrix-saved').waitFor({ timeout: 120_000 });
@@ -140,14 +175,23 @@ test('a GGUF opened beside the source is checked without a run, with the CLI eva
   await page.getByTestId('model-file-input').setInputFiles(SHARED_F16_GGUF);
   await page.getByRole('heading', { level: 2, name: /Pydoc Llama 5m/ }).waitFor({ timeout: 20_000 });
   const panel = page.getByTestId('quality');
-  assert.equal(await panel.getByTestId('quality-start').isDisabled(), true, 'nothing to compare yet');
+  assert.equal(await whyDisabled(panel, 'quality'), 'Nothing to compare with the source yet: quantize it above, or add GGUF files to compare.');
+  const violations = await seriousA11yViolations(page);
+  assert.deepEqual(violations, [], describeViolations(violations));
   await panel.getByTestId('quality-extra').setInputFiles(q8Path);
-  // a binary file given as the text is refused by name, in one line
+  assert.equal(await whyDisabled(panel, 'quality'), null, 'the bundled text is ready');
+  // a binary file given as the text is refused by name, in one line, and the button says why it waits
   await panel.getByTestId('quality-text').setInputFiles(q8Path);
   assert.match((await panel.getByTestId('quality-text-error').textContent({ timeout: 30_000 })) ?? '', /^pydoc-llama-5m-Q8_0\.gguf is not a text file: it holds a NUL byte at offset \d+$/);
-  assert.equal(await panel.getByTestId('quality-start').isDisabled(), true);
-  await panel.getByRole('button', { name: 'Use the bundled text' }).click();
-  await panel.getByTestId('quality-text-info').waitFor({ timeout: 30_000 });
+  assert.equal(await panel.getByTestId('quality-text-own').isChecked(), true);
+  assert.equal(await whyDisabled(panel, 'quality'), 'pydoc-llama-5m-Q8_0.gguf cannot be used (see above): choose another text.');
+  // a text of one's own is read and counted; going back to the bundled text keeps the check ready
+  await panel.getByTestId('quality-text').setInputFiles({ name: 'mine.txt', mimeType: 'text/plain', buffer: Buffer.from(readFileSync(join(SHARED_MODEL_DIR, 'heldout.txt'), 'utf8').slice(0, 4000)) });
+  assert.match((await panel.getByTestId('quality-text-info').textContent({ timeout: 30_000 })) ?? '', /^mine\.txt: \d+ tokens, \d+ chunks? of 256$/);
+  assert.equal(await whyDisabled(panel, 'quality'), null);
+  await panel.getByTestId('quality-text-bundled').check();
+  assert.equal(await panel.getByTestId('quality-text-info').count(), 0);
+  assert.equal(await whyDisabled(panel, 'quality'), null);
   await panel.getByTestId('quality-chunks').fill(String(CHUNKS));
   await panel.getByTestId('quality-start').click();
   await panel.getByTestId('quality-table').waitFor({ timeout: 120_000 });

@@ -13,6 +13,11 @@ export function formatBytes(n: number): string {
   return `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ${units[i]}`;
 }
 
+/** (1, 'chunk') → "1 chunk", (3, 'chunk') → "3 chunks" */
+export function countOf(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 /** 5242880 → "5,242,880" */
 export function formatInteger(n: number | bigint): string {
   return n.toLocaleString('en-US');
