@@ -16,13 +16,15 @@ static inline v128_t quantize_clamped(v128_t v, int lo, int hi) {
 
 /* Lane-wise clamp(nearest_int(v), lo, hi) as a float (the searches keep their quants as floats, which
  * small integers are exactly). With in_range (every lane's v is finite and within ±2²², or that lane's
- * results are discarded) v is clamped first and adding 1.5·2²³ rounds it: nearest_int rounds to
- * nearest-even in that range, and rounding commutes with clamping to integer bounds, so l is the same.
- * Otherwise nearest_int's integer steps, which give the reference's values for NaN and out-of-range v. */
+ * results are discarded) v is clamped first and rounded to nearest-even by f32x4.nearest: nearest_int
+ * rounds so in that range, and rounding commutes with clamping to integer bounds, so l is the same.
+ * (Outside that range the two differ, so otherwise nearest_int's integer steps run.) A zero comes out
+ * +0, as the integer's conversion gives: pmax(lo, v) turns v = -0 into lo = +0, and adding +0 turns
+ * the -0 that rounding a negative fraction gives into +0. */
 QS_INLINE v128_t quantize_to_float(v128_t v, int lo, int hi, int in_range) {
   if (!in_range) return wasm_f32x4_convert_i32x4(quantize_clamped(v, lo, hi));
-  const v128_t magic = F32(12582912.f);
-  return wasm_f32x4_sub(wasm_f32x4_add(wasm_f32x4_pmin(wasm_f32x4_pmax(v, F32((float)lo)), F32((float)hi)), magic), magic);
+  const v128_t l = wasm_f32x4_nearest(wasm_f32x4_pmin(F32((float)hi), wasm_f32x4_pmax(F32((float)lo), v)));
+  return lo < 0 ? wasm_f32x4_add(l, F32(0.f)) : l;
 }
 
 /* ---- affine fit (ggml's make_qkx2_quants): x ≈ scale·L + min, L in 0..nmax, min ≤ 0 ---- */
