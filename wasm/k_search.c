@@ -61,7 +61,8 @@ QS_INLINE void affine_trial(int G, int n, int nmax, int in_range, v128_t *rec, c
 /* G independent groups of four sub-blocks in one pass (element i of group g at x[g·n + i], likewise w
  * and L; G·n ≤ MAX_LANE_ELEMENTS): every sum stays a sequential chain in the reference's order, and
  * the G groups' chains overlap, where one group alone waits on the latency of its additions.
- * Each group's per-lane scale goes to scale_out[g], -min to neg_min_out[g], the quants (i32 lanes) to L.
+ * Each group's per-lane scale goes to scale_out[g], -min to neg_min_out[g], the quants (i32 lanes) to L
+ * (written only at the end).
  * This is also ggml's make_qkx3_quants when weights are given: the two differ only in their
  * weights-less defaults and in testing `max <= min` instead of `max == min` for a flat block, which
  * agree once min is clamped to ≤ 0. */
@@ -75,6 +76,9 @@ QS_INLINE void fit_affine_groups(int G, int n, int nmax, const v128_t *x, const 
   const v128_t zero = F32(0.f);
   v128_t min[MAX_GROUPS], max[MAX_GROUPS], sum_w[MAX_GROUPS], sum_x[MAX_GROUPS], flat[MAX_GROUPS];
   v128_t scale[MAX_GROUPS], best_error[MAX_GROUPS], lowest[MAX_GROUPS], no_nan[MAX_GROUPS];
+  /* the best candidate's iscale and the min its quants were measured from: L is recomputed from them
+   * at the end instead of being copied from each better candidate */
+  v128_t best_iscale[MAX_GROUPS], best_from[MAX_GROUPS];
   for (int g = 0; g < G; g++) {
     min[g] = max[g] = x[g * n];
     sum_w[g] = w[g * n];
@@ -98,12 +102,14 @@ QS_INLINE void fit_affine_groups(int G, int n, int nmax, const v128_t *x, const 
     iscale[g] = wasm_f32x4_div(F32((float)nmax), wasm_f32x4_sub(max[g], min[g]));
     scale[g] = wasm_f32x4_div(F32(1.f), iscale[g]);
     best_error[g] = zero;
+    best_iscale[g] = iscale[g];
+    best_from[g] = min[g];
   }
   for (int i = 0; i < n; i++)
     for (int g = 0; g < G; g++) {
       const int e = g * n + i;
-      L[e] = quantize_to_float(wasm_f32x4_mul(iscale[g], wasm_f32x4_sub(x[e], min[g])), 0, nmax, 0);
-      const v128_t diff = wasm_f32x4_sub(wasm_f32x4_add(wasm_f32x4_mul(scale[g], L[e]), min[g]), x[e]);
+      const v128_t l = quantize_to_float(wasm_f32x4_mul(iscale[g], wasm_f32x4_sub(x[e], min[g])), 0, nmax, 0);
+      const v128_t diff = wasm_f32x4_sub(wasm_f32x4_add(wasm_f32x4_mul(scale[g], l), min[g]), x[e]);
       best_error[g] = wasm_f32x4_add(best_error[g], weighted_error(w[e], diff, use_mad));
     }
   for (int step = 0; step <= nstep; step++) {
@@ -151,14 +157,18 @@ QS_INLINE void fit_affine_groups(int G, int n, int nmax, const v128_t *x, const 
     for (int g = 0; g < G; g++) {
       const v128_t better = wasm_v128_and(solvable[g], wasm_f32x4_lt(error[g], best_error[g]));
       if (!wasm_v128_any_true(better)) continue;
-      for (int i = 0; i < n; i++) L[g * n + i] = qs_select(better, AT(g * n + i), L[g * n + i]);
+      best_iscale[g] = qs_select(better, iscale[g], best_iscale[g]);
+      best_from[g] = qs_select(better, min[g], best_from[g]);
       best_error[g] = qs_select(better, error[g], best_error[g]);
       scale[g] = qs_select(better, this_scale[g], scale[g]);
       min[g] = qs_select(better, this_min[g], min[g]);
     }
   }
   for (int g = 0; g < G; g++) {
-    for (int i = 0; i < n; i++) L[g * n + i] = wasm_v128_andnot(wasm_i32x4_trunc_sat_f32x4(L[g * n + i]), flat[g]);
+    for (int i = 0; i < n; i++) {
+      const v128_t v = wasm_f32x4_mul(best_iscale[g], wasm_f32x4_sub(x[g * n + i], best_from[g]));
+      L[g * n + i] = wasm_v128_andnot(quantize_clamped(v, 0, nmax), flat[g]);
+    }
     neg_min_out[g] = wasm_f32x4_neg(min[g]);
     scale_out[g] = qs_select(flat[g], zero, scale[g]);
   }
@@ -207,22 +217,18 @@ void qs_q45k_sub_scales(const float *x, uint8_t *L, float *scales, float *mins, 
 
 /* ---- symmetric fits: quants l in -nmax..nmax-1, stored as l + nmax ---- */
 
-/* The symmetric fit's element records: x, its weight w, w·x and a trial quant. */
-#define SX(e) rec[4 * (e)]
-#define SW(e) rec[4 * (e) + 1]
-#define SWX(e) rec[4 * (e) + 2]
-#define ST(e) rec[4 * (e) + 3]
+/* The symmetric fit's element records: x, its weight w and w·x. */
+#define SX(e) rec[3 * (e)]
+#define SW(e) rec[3 * (e) + 1]
+#define SWX(e) rec[3 * (e) + 2]
 
-/* One candidate's quants (to the records, or to L when L is not NULL) and sums Σw·x·l, Σw·l² for G
- * groups (see below). */
-QS_INLINE void symmetric_trial(int G, int n, int nmax, int in_range, v128_t *rec, v128_t *L, const v128_t *iscale,
+/* One candidate's sums Σw·x·l, Σw·l² for G groups (see below). */
+QS_INLINE void symmetric_trial(int G, int n, int nmax, int in_range, const v128_t *rec, const v128_t *iscale,
                                v128_t *sumlx, v128_t *suml2) {
   for (int i = 0; i < n; i++)
     for (int g = 0; g < G; g++) {
       const int e = g * n + i;
       const v128_t l = quantize_to_float(wasm_f32x4_mul(iscale[g], SX(e)), -nmax, nmax - 1, in_range);
-      if (L) L[e] = l;
-      else ST(e) = l;
       sumlx[g] = wasm_f32x4_add(sumlx[g], wasm_f32x4_mul(SWX(e), l));
       suml2[g] = wasm_f32x4_add(suml2[g], wasm_f32x4_mul(wasm_f32x4_mul(SW(e), l), l));
     }
@@ -232,7 +238,7 @@ QS_INLINE void symmetric_trial(int G, int n, int nmax, int in_range, v128_t *rec
  * weights qw (NULL: x², the no-imatrix default). G groups side by side as in fit_affine_groups. */
 QS_INLINE void fit_symmetric_groups(int G, int n, int nmax, const v128_t *x, const v128_t *qw, v128_t *L,
                                     v128_t *scale_out) {
-  v128_t rec[4 * MAX_LANE_ELEMENTS];
+  v128_t rec[3 * MAX_LANE_ELEMENTS];
   const v128_t zero = F32(0.f);
   /* every candidate's sums use w and w·x (the reference's w*x[i]*l multiplies left to right) */
   for (int e = 0; e < G * n; e++) {
@@ -241,7 +247,7 @@ QS_INLINE void fit_symmetric_groups(int G, int n, int nmax, const v128_t *x, con
     SWX(e) = wasm_f32x4_mul(SW(e), x[e]);
   }
   v128_t max[MAX_GROUPS], all_zero[MAX_GROUPS], iscale[MAX_GROUPS], sumlx[MAX_GROUPS], suml2[MAX_GROUPS];
-  v128_t scale[MAX_GROUPS], best[MAX_GROUPS];
+  v128_t scale[MAX_GROUPS], best[MAX_GROUPS], best_iscale[MAX_GROUPS]; /* L is recomputed from best_iscale */
   /* every v = iscale·x is within ±(nmax + 1) when the lane's x are finite, as |x| ≤ |max| and
    * |max| ≥ QS_GROUP_EPS keeps iscale finite; all-zero lanes' results are discarded */
   v128_t in_range = wasm_i32x4_splat(-1);
@@ -255,9 +261,10 @@ QS_INLINE void fit_symmetric_groups(int G, int n, int nmax, const v128_t *x, con
     for (int i = 0; i < n; i++) finite = wasm_v128_and(finite, wasm_f32x4_lt(wasm_f32x4_abs(x[g * n + i]), F32(__builtin_inff())));
     in_range = wasm_v128_and(in_range, wasm_v128_or(finite, all_zero[g]));
   }
-  if (wasm_i32x4_all_true(in_range)) symmetric_trial(G, n, nmax, 1, rec, L, iscale, sumlx, suml2);
-  else symmetric_trial(G, n, nmax, 0, rec, L, iscale, sumlx, suml2);
+  if (wasm_i32x4_all_true(in_range)) symmetric_trial(G, n, nmax, 1, rec, iscale, sumlx, suml2);
+  else symmetric_trial(G, n, nmax, 0, rec, iscale, sumlx, suml2);
   for (int g = 0; g < G; g++) {
+    best_iscale[g] = iscale[g];
     scale[g] = qs_select(wasm_f32x4_ne(suml2[g], zero), wasm_f32x4_div(sumlx[g], suml2[g]), zero);
     best[g] = wasm_f32x4_mul(scale[g], sumlx[g]);
   }
@@ -268,20 +275,21 @@ QS_INLINE void fit_symmetric_groups(int G, int n, int nmax, const v128_t *x, con
       iscale[g] = wasm_f32x4_div(factor, max[g]);
       sumlx[g] = suml2[g] = zero;
     }
-    if (wasm_i32x4_all_true(in_range)) symmetric_trial(G, n, nmax, 1, rec, NULL, iscale, sumlx, suml2);
-    else symmetric_trial(G, n, nmax, 0, rec, NULL, iscale, sumlx, suml2);
+    if (wasm_i32x4_all_true(in_range)) symmetric_trial(G, n, nmax, 1, rec, iscale, sumlx, suml2);
+    else symmetric_trial(G, n, nmax, 0, rec, iscale, sumlx, suml2);
     for (int g = 0; g < G; g++) {
       const v128_t better = wasm_v128_and(wasm_f32x4_gt(suml2[g], zero),
                                           wasm_f32x4_gt(wasm_f32x4_mul(sumlx[g], sumlx[g]), wasm_f32x4_mul(best[g], suml2[g])));
       if (!wasm_v128_any_true(better)) continue;
-      for (int i = 0; i < n; i++) L[g * n + i] = qs_select(better, ST(g * n + i), L[g * n + i]);
+      best_iscale[g] = qs_select(better, iscale[g], best_iscale[g]);
       scale[g] = qs_select(better, wasm_f32x4_div(sumlx[g], suml2[g]), scale[g]);
       best[g] = qs_select(better, wasm_f32x4_mul(scale[g], sumlx[g]), best[g]);
     }
   }
   for (int g = 0; g < G; g++) {
     for (int i = 0; i < n; i++)
-      L[g * n + i] = wasm_v128_andnot(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(L[g * n + i]), wasm_i32x4_splat(nmax)), all_zero[g]);
+      L[g * n + i] = wasm_v128_andnot(wasm_i32x4_add(quantize_clamped(wasm_f32x4_mul(best_iscale[g], x[g * n + i]), -nmax, nmax - 1),
+                                                     wasm_i32x4_splat(nmax)), all_zero[g]);
     scale_out[g] = qs_select(all_zero[g], zero, scale[g]);
   }
 }
