@@ -14,6 +14,9 @@ static inline v128_t quantize_clamped(v128_t v, int lo, int hi) {
   return qs_clamp_i32x4(qs_nearest_int_f32x4(v), lo, hi);
 }
 
+/* in_range, and moreover no v above hi: the upper clamp has nothing to do */
+#define BELOW_HI 2
+
 /* Lane-wise clamp(nearest_int(v), lo, hi) as a float (the searches keep their quants as floats, which
  * small integers are exactly). With in_range (every lane's v is finite and within ±2²², or that lane's
  * results are discarded) v is clamped first and rounded to nearest-even by f32x4.nearest: nearest_int
@@ -23,7 +26,9 @@ static inline v128_t quantize_clamped(v128_t v, int lo, int hi) {
  * the -0 that rounding a negative fraction gives into +0. */
 QS_INLINE v128_t quantize_to_float(v128_t v, int lo, int hi, int in_range) {
   if (!in_range) return wasm_f32x4_convert_i32x4(quantize_clamped(v, lo, hi));
-  const v128_t l = wasm_f32x4_nearest(wasm_f32x4_pmin(F32((float)hi), wasm_f32x4_pmax(F32((float)lo), v)));
+  v128_t c = wasm_f32x4_pmax(F32((float)lo), v);
+  if (in_range != BELOW_HI) c = wasm_f32x4_pmin(F32((float)hi), c);
+  const v128_t l = wasm_f32x4_nearest(c);
   return lo < 0 ? wasm_f32x4_add(l, F32(0.f)) : l;
 }
 
@@ -116,7 +121,7 @@ QS_INLINE void fit_affine_groups(int G, int n, int nmax, const v128_t *x, const 
     /* min moves to the best fit so far, and later candidates are measured from it */
     const v128_t factor = F32(rmin + rdelta * step + nmax);
     v128_t sum_l[MAX_GROUPS], sum_l2[MAX_GROUPS], sum_xl[MAX_GROUPS];
-    v128_t in_range = wasm_i32x4_splat(-1);
+    v128_t in_range = wasm_i32x4_splat(-1), below_hi = in_range;
     for (int g = 0; g < G; g++) {
       iscale[g] = wasm_f32x4_div(factor, wasm_f32x4_sub(max[g], min[g]));
       sum_l[g] = sum_l2[g] = sum_xl[g] = zero;
@@ -128,9 +133,13 @@ QS_INLINE void fit_affine_groups(int G, int n, int nmax, const v128_t *x, const 
       const v128_t finite_scale = wasm_v128_and(wasm_f32x4_gt(iscale[g], zero), wasm_f32x4_lt(iscale[g], F32(__builtin_inff())));
       const v128_t ok = wasm_v128_and(wasm_v128_and(no_nan[g], finite_scale), wasm_f32x4_gt(least, F32(-4194304.f)));
       in_range = wasm_v128_and(in_range, wasm_v128_or(ok, flat[g]));
+      /* and no v exceeds iscale·(max − min), rounded, by the same monotonicity */
+      const v128_t top = wasm_f32x4_mul(iscale[g], wasm_f32x4_sub(max[g], min[g]));
+      below_hi = wasm_v128_and(below_hi, wasm_v128_or(wasm_f32x4_le(top, F32((float)nmax)), flat[g]));
     }
-    if (wasm_i32x4_all_true(in_range)) affine_trial(G, n, nmax, 1, rec, iscale, min, sum_l, sum_l2, sum_xl);
-    else affine_trial(G, n, nmax, 0, rec, iscale, min, sum_l, sum_l2, sum_xl);
+    if (!wasm_i32x4_all_true(in_range)) affine_trial(G, n, nmax, 0, rec, iscale, min, sum_l, sum_l2, sum_xl);
+    else if (wasm_i32x4_all_true(below_hi)) affine_trial(G, n, nmax, BELOW_HI, rec, iscale, min, sum_l, sum_l2, sum_xl);
+    else affine_trial(G, n, nmax, 1, rec, iscale, min, sum_l, sum_l2, sum_xl);
     v128_t D[MAX_GROUPS], solvable[MAX_GROUPS], any_solvable = wasm_i32x4_splat(0);
     for (int g = 0; g < G; g++) {
       D[g] = wasm_f32x4_sub(wasm_f32x4_mul(sum_w[g], sum_l2[g]), wasm_f32x4_mul(sum_l[g], sum_l[g]));
