@@ -11,6 +11,7 @@ import { openNodeFile } from '../../web/src/io/node-file.ts';
 import { toOracleOptions } from '../oracle/plan-support.ts';
 import { oracleQuantizeFile } from '../oracle/llama-cpp.ts';
 import { writeSyntheticModel } from '../fixtures/synthetic-models.ts';
+import { assertInterruptedWhileStarting } from '../helpers/startup-interrupt.ts';
 
 const dir = scratchDir();
 
@@ -266,36 +267,7 @@ test('a killed run (SIGKILL) leaves only a hidden temporary file, which the next
 });
 
 test('Ctrl-C while the CLI is still starting exits 130 with its message, not a bare signal death', async () => {
-  // how long Node takes here to run the first line of an ES module: the CLI's handler
-  // must exist from that moment on, while loading the TypeScript loader and the CLI takes several times longer
-  const probe = join(dir, 'first-line.mjs');
-  writeFileSync(probe, "process.stdout.write('up')");
-  // the quickest of three (a busy machine makes single ones slow, and a slow one would aim past the start-up)
-  let firstLine = Infinity;
-  for (let i = 0; i < 3; i++) {
-    const t0 = performance.now();
-    const c = spawn(process.execPath, [probe]);
-    await new Promise((r) => c.stdout.once('data', r));
-    firstLine = Math.min(firstLine, performance.now() - t0);
-    await new Promise((r) => c.once('exit', r));
-  }
-  let interrupted = 0;
-  for (const delay of [firstLine * 1.5 + 20, firstLine * 3 + 50]) {
-    const child = spawn(process.execPath, [CLI_BIN, 'inspect', SHARED_F16_GGUF], { cwd: dir });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<[number | null, string | null]>((r) => child.on('exit', (c, s) => r([c, s])));
-    await new Promise((r) => setTimeout(r, delay));
-    child.kill('SIGINT');
-    const [code, signal] = await exited;
-    // never a bare signal death; a CLI that had already finished (0) is no test of the start-up, so at least
-    // one of the two must have been caught starting
-    if (code === 0 && signal === null) continue;
-    assert.deepEqual([code, signal], [130, null], `SIGINT after ${delay.toFixed(0)} ms: ${stderr}`);
-    assert.equal(stderr, 'quantsmith: interrupted; no output was written\n');
-    interrupted++;
-  }
-  assert.ok(interrupted > 0, `the CLI finished before either SIGINT (first line after ${firstLine.toFixed(0)} ms)`);
+  await assertInterruptedWhileStarting(CLI_BIN, SHARED_F16_GGUF, dir);
 });
 
 test('an interrupted run (Ctrl-C) exits 130 and leaves neither the output nor a temporary file', async () => {

@@ -3,20 +3,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, SHARED_F16_GGUF, scratchDir } from '../helpers/paths.ts';
 import { oracleQuantizeFile, oracleQuietLogs } from '../oracle/llama-cpp.ts';
+import { assertInterruptedWhileStarting } from '../helpers/startup-interrupt.ts';
 
 oracleQuietLogs();
 
-test('the packed tarball, installed into an empty folder, quantizes the shared model byte-identically', { timeout: 300_000 }, () => {
+test('the packed tarball, installed into an empty folder, quantizes the shared model byte-identically and takes Ctrl-C while starting', { timeout: 300_000 }, async () => {
   const dir = scratchDir();
   const packed = spawnSync('npm', ['pack', '--pack-destination', dir, '--json', '--loglevel=error'], { cwd: REPO, encoding: 'utf8' });
   assert.equal(packed.status, 0, packed.stderr);
   const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[];
   const paths = info.files.map((f) => f.path).sort();
-  assert.deepEqual(paths, ['README.md', 'dist-cli/node-kernel-worker-boot.mjs', 'dist-cli/quantsmith.mjs', 'dist-cli/quantsmith.wasm', 'package.json']);
+  assert.deepEqual(paths, ['README.md', 'dist-cli/node-kernel-worker-boot.mjs', 'dist-cli/quantsmith-cli.mjs', 'dist-cli/quantsmith.mjs', 'dist-cli/quantsmith.wasm', 'package.json']);
 
   const app = join(dir, 'app');
   const install = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', '--prefix', app, join(dir, info.filename)], { encoding: 'utf8' });
@@ -34,6 +35,13 @@ test('the packed tarball, installed into an empty folder, quantizes the shared m
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stdout, /Q4_K_M/);
   const expected = join(dir, 'expected.gguf');
-  oracleQuantizeFile(SHARED_F16_GGUF, expected, { ftype: 15 });
+  assert.equal(oracleQuantizeFile(SHARED_F16_GGUF, expected, { ftype: 15 }), 0);
   assert.ok(readFileSync(out).equals(readFileSync(expected)), 'the packed CLI writes llama.cpp bytes');
+
+  // its Ctrl-C handler exists before the 1 MB bundle of the CLI is parsed, as the sources' does: Node parses
+  // a whole file before its first line runs, so the entry that installs the handler is a few lines only
+  const entry = join(app, 'node_modules', 'quantsmith', 'dist-cli', 'quantsmith.mjs');
+  assert.ok(statSync(entry).size < 4096, `the entry is ${statSync(entry).size} bytes`);
+  assert.match(readFileSync(entry, 'utf8'), /installInterrupts\(\);\s*var \{ main \} = await import\("\.\/quantsmith-cli\.mjs"\)/);
+  await assertInterruptedWhileStarting(join(app, 'node_modules', '.bin', 'quantsmith'), SHARED_F16_GGUF, dir);
 });

@@ -168,6 +168,13 @@ test('without the File System Access API the outputs are staged and downloaded',
   // as in Firefox and Safari: no pickers at all (this page-level script runs after the context's)
   await page.addInitScript(`delete window.showOpenFilePicker; delete window.showSaveFilePicker; delete window.showDirectoryPicker;`);
   await page.goto(server.url);
+  // what a tab killed mid-run (crash, power loss) left in the staging area: no page was there to remove it
+  await page.evaluate(`(async () => {
+    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('quantsmith-outputs', { create: true });
+    const w = await (await dir.getFileHandle('pydoc-llama-5m-Q6_K.gguf', { create: true })).createWritable();
+    await w.write('half a file');
+    await w.close();
+  })()`);
   await openModel(page, SHARED_F16_GGUF, /Pydoc Llama 5m/);
   await page.getByLabel('Q4_K_M', { exact: true }).uncheck();
   await page.getByLabel('Q8_0', { exact: true }).check();
@@ -181,6 +188,7 @@ test('without the File System Access API the outputs are staged and downloaded',
   assertSameBytes(readFileSync(path), expected.get('Q8_0')!, `downloaded ${OUT.Q8_0}`);
   await page.getByRole('heading', { name: /^Done in/ }).waitFor();
   assert.match((await page.getByTestId('result-Q8_0').textContent()) ?? '', /\(download\)/);
+  assert.deepEqual([...(await readOpfsFolder(page, 'quantsmith-outputs')).keys()], [OUT.Q8_0], 'the next run swept the stale staged file; only its own output is kept for downloading again');
   await page.close();
 });
 

@@ -11,6 +11,7 @@ import { oracleQuantizeFile, oracleQuietLogs } from '../oracle/llama-cpp.ts';
 import { readGgufHeader } from '../../web/src/core/formats/gguf/reader.ts';
 import { ggmlType } from '../../web/src/core/quant/ggml-types.ts';
 import { openNodeFile } from '../../web/src/io/node-file.ts';
+import { formatBytes } from '../../web/src/app/model/format.ts';
 import {
   buildApp, describeViolations, launchBrowser, pickersIntoOpfs, readOpfsFolder, scratch, seriousA11yViolations, serve,
   type StaticServer,
@@ -132,6 +133,20 @@ test('leaving during a run asks first; a page left anyway leaves nothing under t
   await page.reload();
   assert.deepEqual(dialogs, ['beforeunload']);
   await page.close();
+
+  // one output, through the save dialog (which creates the file empty, as Chromium's does): removed too
+  const single = await openApp({ init: SLOW_DISK });
+  await single.page.evaluate(`window.__outputFolder = 'left-single'`);
+  await openModel(single.page);
+  await single.page.getByRole('button', { name: 'Quantize', exact: true }).click();
+  await writesHeld(single.page);
+  assert.ok((await readOpfsFolder(single.page, 'left-single')).has(OUT_Q4_K_M), 'the dialog made the file');
+  await single.page.close({ runBeforeUnload: true });
+  await new Promise((r) => setTimeout(r, 500));
+  assert.deepEqual(single.dialogs, ['beforeunload']);
+  const { page: reopened } = await openApp();
+  assert.deepEqual([...(await readOpfsFolder(reopened, 'left-single')).keys()], [], 'no empty file is left under the output’s name');
+  await reopened.close();
 
   // without it (Firefox, Safari): the outputs staged in the origin private file system are removed too
   const fallback = await openApp({ init: `delete window.showOpenFilePicker; delete window.showSaveFilePicker; delete window.showDirectoryPicker; ${SLOW_DISK}` });
@@ -265,15 +280,15 @@ test('the plan is shown before a run: each tensor’s type and size as llama.cpp
   const oracleOut = join(work, 'oracle-tt.gguf');
   assert.equal(oracleQuantizeFile(SHARED_F16_GGUF, oracleOut, { ftype: 15, tensorTypes: [{ pattern: 'attn_v', type: 8 }] }), 0);
   const source = await openNodeFile(oracleOut);
-  const expected = (await readGgufHeader(source)).tensors.map((t) => [t.name, ggmlType(t.type)!.name.toUpperCase()]);
+  const expected = (await readGgufHeader(source)).tensors.map((t) => [t.name, `${ggmlType(t.type)!.name.toUpperCase()} ${formatBytes(t.byteLength)}`]);
   await source.close();
 
   const { page } = await openApp({ fragment: '#type=Q4_K_M&tensor-type=attn_v=q8_0&tensor-type=nothing_here=q8_0' });
   await openModel(page);
   await page.locator('summary', { hasText: 'Plan before running' }).click();
   const rows = (await page.getByRole('region', { name: 'Planned tensors' }).locator('tbody tr').evaluateAll((trs) =>
-    trs.map((tr) => [tr.children[0].textContent, tr.children[3].textContent!.split(' ')[0]]))) as [string, string][];
-  assert.deepEqual(new Map(rows), new Map(expected as [string, string][]), 'each tensor’s planned type is llama.cpp’s');
+    trs.map((tr) => [tr.children[0].textContent, tr.children[3].textContent!.replace(/\s+/g, ' ').trim()]))) as [string, string][];
+  assert.deepEqual(new Map(rows), new Map(expected as [string, string][]), 'each tensor’s planned type and size are llama.cpp’s');
 
   const attnV = expected.filter(([name]) => name!.includes('attn_v')).length;
   assert.equal((await page.getByTestId('pattern-Q4_K_M-1').textContent())?.trim(), `attn_v=q8_0 decides ${attnV} tensors`);

@@ -102,7 +102,10 @@ test(`Check quality on ${CHUNKS} chunks shows the CLI evaluator's perplexity, KL
     assert.equal(row[3].split(' ')[0], cliPpl(line), `${type} perplexity`);
     assert.equal(row[5], m[1], `${type} mean KLD`);
     assert.equal(row[6], `${m[2]} %`, `${type} same top`);
+    // the type card shows the same measurement beside the type's size (issue #10: types judged by their measured quality)
+    assert.match((await page.getByTestId(`quality-${type}`).textContent()) ?? '', new RegExp(`mean KLD ${m[1]}, perplexity [+−]\\d+\\.\\d\\d % \\(${CHUNKS}×256 tokens\\)`));
   }
+  assert.equal(await page.getByTestId('quality-Q6_K').count(), 0, 'an unmeasured type shows no figure');
   assert.equal(await page.getByTestId('size-kld-chart').locator('circle').count(), 2);
 
   const violations = await seriousA11yViolations(page);

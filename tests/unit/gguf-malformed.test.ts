@@ -206,6 +206,16 @@ test('a tensor name of 64 bytes or more is refused', async () => {
   await refused(bytes, /tensor 1 name 'y{47}…' \(64 bytes\) is too long: at most 63 bytes/, at);
 });
 
+test('a too-long tensor name that is not UTF-8 gives the byte length the file declares, not that of its decoded text', async () => {
+  const spec = { ...BASE, tensors: [BASE.tensors[0], { ...BASE.tensors[1], name: 'y'.repeat(63) }] };
+  const { bytes, view } = build(spec);
+  // 64 bytes of 0xff: each decodes to U+FFFD, three bytes when encoded again (192 in all)
+  const at = stringAt(bytes, 'y'.repeat(63));
+  view.setBigUint64(at, 64n, true);
+  bytes.fill(0xff, at + 8, at + 8 + 64);
+  await refused(bytes, /tensor 1 name '\ufffd{47}…' \(64 bytes\) is too long: at most 63 bytes/, at);
+});
+
 test('too many dimensions are refused', async () => {
   const { bytes, view } = build();
   const f = tensorFields(bytes, 'tensor.beta');

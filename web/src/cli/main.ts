@@ -12,13 +12,21 @@ import { evalCommand } from './evaluate.ts';
 
 const TYPE_NAME_WIDTH = Math.max(...FTYPES.map((f) => f.name.length));
 
-/** `interrupted` is aborted by Ctrl-C / SIGTERM (web/src/cli/interrupts.mjs): a running job stops, and the CLI exits 130. */
-export async function main(argv: readonly string[], interrupted: AbortSignal = new AbortController().signal): Promise<number> {
-  // `quantsmith inspect x | head`: a closed pipe ends the output, it is not an error
+let watchingStdout = false;
+
+/** `quantsmith inspect x | head`: a closed pipe ends the output, it is not an error. Once per process, not per call. */
+function endOnClosedPipe(): void {
+  if (watchingStdout) return;
+  watchingStdout = true;
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(0);
     throw e;
   });
+}
+
+/** `interrupted` is aborted by Ctrl-C / SIGTERM (web/src/cli/interrupts.mjs): a running job stops, and the CLI exits 130. */
+export async function main(argv: readonly string[], interrupted: AbortSignal = new AbortController().signal): Promise<number> {
+  endOnClosedPipe();
   const out = (line: string) => process.stdout.write(`${line}\n`);
   try {
     if (isEvalCommand(argv[0])) {
