@@ -88,5 +88,7 @@ test('20 quantize commands in a row in one CLI process keep a flat memory', { ti
   const mib = readings.map((r) => (r / MIB).toFixed(0)).join(' ');
   assert.ok(last - settled < 48 * MIB, `resident memory grew from ${(settled / MIB).toFixed(0)} to ${(last / MIB).toFixed(0)} MiB over the session: ${mib}`);
   assert.ok(process.memoryUsage().arrayBuffers < 64 * MIB, 'no output buffer is still held');
-  assert.ok(Math.max(...listeners.slice(-5)) <= listeners[0]!, `a command leaves a listener on stdout behind: ${listeners.join(' ')}`);
+  // the stream's own listeners come and go with its pending writes (4 or 5 under the test runner's pipe);
+  // one left behind per command would climb by twenty
+  assert.ok(Math.max(...listeners.slice(-5)) <= Math.max(...listeners.slice(0, 5)), `a command leaves a listener on stdout behind: ${listeners.join(' ')}`);
 });
