@@ -12,6 +12,7 @@ export function inThreadHashApi(): HashWorkerApi {
   return {
     async update(data: Uint8Array) {
       (await hasher).update(data);
+      return data; // as the worker does: the buffer goes back for reuse
     },
     async digest() {
       return (await hasher).digest('hex');
