@@ -7,32 +7,12 @@
 import { loadKernelsFromDisk } from '../web/src/io/node-wasm.ts';
 import { ggmlTypeByName } from '../web/src/core/quant/ggml-types.ts';
 import { oracleQuantizeRows } from '../tests/oracle/llama-cpp.ts';
+import { cpuMs, normals } from './bench/kernel-timing.ts';
 
 const argv = process.argv.slice(2);
 const names = argv.find((a) => !a.startsWith('--'))?.split(',') ?? ['IQ2_XS', 'IQ3_XXS', 'IQ2_XXS', 'IQ2_S', 'IQ3_S', 'IQ1_S', 'IQ1_M'];
 const rows = Number(argv.find((a) => a.startsWith('--rows='))?.slice(7) ?? 64);
 const nPerRow = 2048;
-
-/** Deterministic normal values (xorshift32 + Box-Muller): weights of a trained layer look like this. */
-function normals(n: number, seed: number): Float32Array {
-  let s = seed;
-  const next = () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-  return Float32Array.from({ length: n }, () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next()));
-}
-
-const cpuMs = (f: () => void) => {
-  const start = process.cpuUsage();
-  f();
-  const d = process.cpuUsage(start);
-  return (d.user + d.system) / 1000;
-};
 
 const kernels = await loadKernelsFromDisk();
 const values = normals(rows * nPerRow, 5).map((v) => 0.02 * v);

@@ -14,6 +14,7 @@ import { loadKernelsFromDisk } from '../web/src/io/node-wasm.ts';
 import type { Kernels } from '../web/src/core/kernels/kernels.ts';
 import { GgmlType, ggmlTypeByName } from '../web/src/core/quant/ggml-types.ts';
 import { oracleDequantizeRows, oracleFp32ToFp16, oracleQuantizeRows } from '../tests/oracle/llama-cpp.ts';
+import { cpuMs, normals } from './bench/kernel-timing.ts';
 
 const argv = process.argv.slice(2);
 const option = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -23,27 +24,6 @@ const runs = Number(option('runs') ?? 7);
 const comparePaths = option('compare')?.split(',') ?? [];
 const withImatrix = argv.includes('--imatrix');
 const nPerRow = 2048;
-
-/** Deterministic normal values (xorshift32 + Box-Muller): weights of a trained layer look like this. */
-function normals(n: number, seed: number): Float32Array {
-  let s = seed;
-  const next = () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-  return Float32Array.from({ length: n }, () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next()));
-}
-
-const cpuMs = (f: () => void) => {
-  const start = process.cpuUsage();
-  f();
-  const d = process.cpuUsage(start);
-  return (d.user + d.system) / 1000;
-};
 
 const bytes = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 const f16 = bytes(oracleFp32ToFp16(normals(rows * nPerRow, 5).map((v) => 0.02 * v)));
