@@ -71,6 +71,15 @@ async function openModel(page: Page, path: string = SHARED_F16_GGUF, heading: Re
 
 const quantizeButton = (page: Page) => page.getByRole('button', { name: /^Quantize/ });
 
+/** Closes the tab mid-run as a person would (its beforeunload runs and asks), then opens the app afresh. */
+async function closeMidRunAndReopen(opened: OpenedPage): Promise<Page> {
+  await opened.page.close({ runBeforeUnload: true });
+  // the page's unload clean-up (aborted writables, removed files) finishes after close returns
+  await new Promise((r) => setTimeout(r, 500));
+  assert.deepEqual(opened.dialogs, ['beforeunload'], 'the browser asked before leaving the run');
+  return (await openApp()).page;
+}
+
 test('a file that fails to open leaves no model selected, so Quantize cannot run the one before', { timeout: 60_000 }, async () => {
   const truncated = join(work, 'truncated.gguf');
   writeFileSync(truncated, readFileSync(SHARED_F16_GGUF).subarray(0, 200_000));
@@ -141,10 +150,7 @@ test('leaving during a run asks first; a page left anyway leaves nothing under t
   await single.page.getByRole('button', { name: 'Quantize', exact: true }).click();
   await writesHeld(single.page);
   assert.ok((await readOpfsFolder(single.page, 'left-single')).has(OUT_Q4_K_M), 'the dialog made the file');
-  await single.page.close({ runBeforeUnload: true });
-  await new Promise((r) => setTimeout(r, 500));
-  assert.deepEqual(single.dialogs, ['beforeunload']);
-  const { page: reopened } = await openApp();
+  const reopened = await closeMidRunAndReopen(single);
   assert.deepEqual([...(await readOpfsFolder(reopened, 'left-single')).keys()], [], 'no empty file is left under the output’s name');
   await reopened.close();
 
@@ -153,10 +159,7 @@ test('leaving during a run asks first; a page left anyway leaves nothing under t
   await openModel(fallback.page);
   await quantizeButton(fallback.page).click();
   await writesHeld(fallback.page);
-  await fallback.page.close({ runBeforeUnload: true });
-  await new Promise((r) => setTimeout(r, 500));
-  assert.deepEqual(fallback.dialogs, ['beforeunload']);
-  const { page: later } = await openApp();
+  const later = await closeMidRunAndReopen(fallback);
   assert.deepEqual([...(await readOpfsFolder(later, 'quantsmith-outputs')).keys()], [], 'nothing staged is left');
   await later.close();
 });
