@@ -118,13 +118,17 @@ export function reportToCsv(r: QualityReport): string {
   return [head, ...lines].join('\n') + '\n';
 }
 
+/** A perplexity change as a signed percentage without its unit, e.g. "+0.40" or "−1.25" (a true minus sign). */
+export function signedPercent(delta: number): string {
+  return `${delta >= 0 ? '+' : '−'}${Math.abs(100 * delta).toFixed(2)}`;
+}
+
 /** The model card's "Quality" cell of one output, e.g. "perplexity 31.48 (+0.40% vs F16), KLD 0.00288". */
 export function modelCardQuality(r: QualityReport, fileName: string): string | undefined {
   const row = r.rows.find((x) => x.fileName === fileName);
   if (!row || row.meanKld === undefined) return undefined;
   const base = r.rows[0];
-  const sign = row.pplDelta >= 0 ? '+' : '−';
-  return `perplexity ${row.ppl.toFixed(2)} (${sign}${Math.abs(100 * row.pplDelta).toFixed(2)}% vs ${base.type}), mean KLD ${row.meanKld.toPrecision(3)}, ${r.chunks}×${r.nCtx} tokens`;
+  return `perplexity ${row.ppl.toFixed(2)} (${signedPercent(row.pplDelta)}% vs ${base.type}), mean KLD ${row.meanKld.toPrecision(3)}, ${r.chunks}×${r.nCtx} tokens`;
 }
 
 /** The source's row label: its llama.cpp file type (general.file_type), e.g. "F16", or "source". */

@@ -2,16 +2,15 @@
 // the source and its perplexity change, on the card of that type (issue #10: the types are judged by what
 // they give on the open model, its measured quality too once there is a measurement).
 import type { QualityFigure } from '../presets/type-groups.ts';
-import type { QualityReport } from './quality-session.ts';
+import { signedPercent, type QualityReport } from './quality-session.ts';
 
 /** Per type name, the figure its card shows; the source row (no KL divergence) has none. The latest row of a type wins. */
 export function typeQualityFigures(report: QualityReport): Map<string, QualityFigure> {
   const figures = new Map<string, QualityFigure>();
   for (const row of report.rows) {
     if (row.meanKld === undefined) continue;
-    const sign = row.pplDelta >= 0 ? '+' : '−';
     figures.set(row.type, {
-      text: `measured: mean KLD ${row.meanKld.toFixed(6)}, perplexity ${sign}${Math.abs(100 * row.pplDelta).toFixed(2)} % (${report.chunks}×${report.nCtx} tokens)`,
+      text: `measured: mean KLD ${row.meanKld.toFixed(6)}, perplexity ${signedPercent(row.pplDelta)} % (${report.chunks}×${report.nCtx} tokens)`,
     });
   }
   return figures;
