@@ -179,6 +179,7 @@ test('a GGUF opened beside the source is checked without a run, with the CLI eva
   await page.getByRole('heading', { level: 2, name: /Pydoc Llama 5m/ }).waitFor({ timeout: 20_000 });
   const panel = page.getByTestId('quality');
   assert.equal(await whyDisabled(panel, 'quality'), 'Nothing to compare with the source yet: quantize it above, or add GGUF files to compare.');
+  assert.match((await panel.getByTestId('quality-estimate').textContent()) ?? '', / × 1 model: about /, 'the source alone is one model');
   const violations = await seriousA11yViolations(page);
   assert.deepEqual(violations, [], describeViolations(violations));
   await panel.getByTestId('quality-extra').setInputFiles(q8Path);
